@@ -88,6 +88,10 @@ class Settings:
             chosen[field.name] = _coerce(key, raw_value, type(getattr(cls(), field.name)))
         return cls(**chosen)
 
+    def merged(self, values: Mapping[str, Any]) -> Settings:
+        """These settings with some keys replaced (camelCase config keys, as in `from_mapping`)."""
+        return Settings.from_mapping({**self.as_config(), **values})
+
     def as_config(self) -> dict[str, Any]:
         """The settings as camelCase config keys, the form `Pulumi.<stack>.yaml` uses."""
         return {config_key(name): value for name, value in dataclasses.asdict(self).items()}

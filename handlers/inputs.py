@@ -1,0 +1,47 @@
+"""Validation of user-supplied values, shared by the start function and the workloads.
+
+Step Functions treats JSON numbers as doubles, so an integer may arrive as `1024.0`; whole floats are accepted as
+integers, anything else that is not a whole number is refused with a message naming the field and the value.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers.errors import InvalidInput
+
+_JSON_TYPE_NAMES = {bool: "a boolean", str: "a string", list: "an array", dict: "an object", type(None): "null"}
+
+
+def describe(value: Any) -> str:
+    """How a JSON value reads in an error message: `the string "10"`, `null`, `an array [1, 2]`."""
+    text = json.dumps(value, default=repr)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    kind = _JSON_TYPE_NAMES.get(type(value))
+    if value is None:
+        return "null"
+    return f"{kind} {text}" if kind else text
+
+
+def integer(field: str, value: Any, *, minimum: int | None = None, maximum: int | None = None, why: str = "") -> int:
+    """`value` as an int within [minimum, maximum]; `why` explains the maximum (e.g. which setting raises it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"{field} must be a whole number, got {describe(value)}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise InvalidInput(f"{field} must be a whole number, got {value!r}")
+        value = int(value)
+    if minimum is not None and value < minimum:
+        raise InvalidInput(f"{field} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidInput(f"{field} must be at most {maximum}{why}, got {value}")
+    return value
+
+
+def integer_items(items: Any, *, minimum: int, maximum: int | None = None) -> list[int]:
+    """A compute event's items as ints: they come from the item file, but an event may be sent by hand."""
+    if not isinstance(items, list) or not items:
+        raise InvalidInput(f"items must be a non-empty array, got {describe(items)}")
+    return [integer("item", item, minimum=minimum, maximum=maximum) for item in items]

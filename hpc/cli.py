@@ -1,0 +1,171 @@
+"""The `hpc` command: run a job locally or on the deployed stack, or estimate what a run costs.
+
+argparse (standard library) parses the command line and tqdm draws progress: both well kept, both cheap to import,
+which matters because `hpc run` is measured end to end against a bare Python process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hpc.jobs import InvalidExecutionInput, build_input
+from hpc.settings import InvalidSettings, Settings
+from hpc.stack_config import load_settings
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.command(args))
+    except (InvalidExecutionInput, InvalidSettings) as error:
+        return _fail(f"{type(error).__name__}: {error}", EXIT_USAGE)
+    except KeyboardInterrupt:
+        return _fail("interrupted; the run and its workers were stopped", EXIT_INTERRUPTED)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hpc", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a job (locally unless --cloud) and print its result")
+    _add_job_options(run)
+    run.add_argument("--cloud", action="store_true", help="run on the deployed stack instead of this machine")
+    run.add_argument(
+        "--state-machine-arn", metavar="ARN", help="with --cloud: state machine to run (default: stack output)"
+    )
+    run.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    run.add_argument("--store", type=Path, metavar="DIR", help="keep the local run's items and result files in DIR")
+    run.add_argument("--json", action="store_true", help="print the execution output as JSON")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(command=_run)
+
+    estimate = commands.add_parser("estimate", help="model the AWS cost of a run, beside the original design's")
+    _add_job_options(estimate)
+    estimate.add_argument(
+        "--price", action="append", default=[], metavar="NAME=USD", help="override a price (see the printed table)"
+    )
+    estimate.set_defaults(command=_estimate)
+    return parser
+
+
+def _add_job_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", type=int, metavar="N", help='number of items (default input: {"size": 1024})')
+    parser.add_argument("--workload", metavar="NAME", help="workload name (default s3-keys)")
+    parser.add_argument("--input", metavar="JSON", help="the whole execution input as a JSON object")
+    parser.add_argument("--stack", metavar="NAME", help="Pulumi stack whose settings to use (default dev)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. maxItemsPerBatch=1000"
+    )
+
+
+def _job(args: argparse.Namespace) -> dict[str, Any]:
+    size = args.size if args.size is not None or args.input is not None else 1024
+    return build_input(size=size, workload=args.workload, raw_input=args.input)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.stack or "dev")
+    overrides = {}
+    for pair in args.set:
+        key, separator, value = pair.partition("=")
+        if not separator:
+            raise InvalidSettings(f"--set takes KEY=VALUE, got {pair!r}")
+        overrides[key] = value
+    return settings.merged(overrides) if overrides else settings
+
+
+def _run(args: argparse.Namespace) -> int:
+    job = _job(args)
+    started = time.perf_counter()
+    if args.cloud:
+        result = _run_cloud(args, job)
+    else:
+        from hpc.local import run_locally
+
+        with _progress_bar(enabled=not args.no_progress) as progress:
+            result = run_locally(job, _settings(args), store=args.store, workers=args.workers, on_progress=progress)
+    elapsed = time.perf_counter() - started
+    return _report(result.status, result.output, result.error, result.cause, elapsed, as_json=args.json)
+
+
+def _run_cloud(args: argparse.Namespace, job: dict[str, Any]) -> Any:
+    from hpc.cloud import CloudError, run_in_cloud, state_machine_arn_from_stack
+
+    try:
+        arn = args.state_machine_arn or state_machine_arn_from_stack(args.stack)
+        with _progress_bar(enabled=not args.no_progress) as progress:
+            return run_in_cloud(job, arn, on_progress=progress)
+    except CloudError as error:
+        raise SystemExit(_fail(f"CloudError: {error}", EXIT_FAILED)) from None
+
+
+def _report(status: str, output: Any, error: str | None, cause: str | None, elapsed: float, *, as_json: bool) -> int:
+    if status != "SUCCEEDED":
+        return _fail(f"{error}: {cause}" if cause else str(error), EXIT_FAILED)
+    sys.set_int_max_str_digits(0)
+    if as_json:
+        print(json.dumps(output))
+    else:
+        for key, value in output.items():
+            print(f"{key:<16}{json.dumps(value) if isinstance(value, dict | list) else value}")
+        print(f"{'wall time':<16}{elapsed:.3f} s")
+    if not output.get("complete", False):
+        print("warning: some items failed within the tolerated percentage; this result is NOT exact", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    return 0
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from hpc.estimate import estimate_report, parse_price_overrides
+
+    try:
+        prices = parse_price_overrides(args.price)
+    except ValueError as error:
+        return _fail(f"InvalidPrice: {error}", EXIT_USAGE)
+    print(estimate_report(_job(args), _settings(args), prices))
+    return 0
+
+
+class _progress_bar:
+    """A tqdm bar on stderr fed with Map item counts; silent when stderr is not a terminal."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[Any], None] | None:
+        return self.update if self.enabled else None
+
+    def update(self, counts: Any) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=counts.total, unit="item", file=sys.stderr, leave=False)
+        self.bar.total = counts.total
+        self.bar.n = counts.succeeded + counts.failed
+        self.bar.set_postfix(failed=counts.failed, running=counts.running, refresh=False)
+        self.bar.refresh()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

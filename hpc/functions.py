@@ -1,0 +1,62 @@
+"""The three functions of a deployment: which handler each runs, its size, and the environment it reads.
+
+One source for both sides: the Pulumi stack deploys these as Lambda functions, and the local engine calls the same
+handlers with the same environment, so a setting means the same thing in both places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hpc.settings import Settings
+
+FUNCTION_KEYS = ("start", "compute", "sum")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    key: str
+    handler: str
+    """Lambda handler string, `module.function` relative to the archive root (which holds `handlers/`)."""
+    memory_mb: int
+    timeout_seconds: int
+    environment: dict[str, str]
+
+    @property
+    def entry_point(self) -> str:
+        """The handler as `module:function`, the form the local engine imports."""
+        module, _, function = self.handler.rpartition(".")
+        return f"{module}:{function}"
+
+
+def function_specs(settings: Settings, bucket: str) -> dict[str, FunctionSpec]:
+    """Start, compute and sum, keyed by those names. Only the functions that touch S3 learn the bucket's name."""
+    # Lifts CPython's 4,300-digit int<->str limit in the runtime's own JSON marshalling too, not only in our code.
+    common = {"PYTHONINTMAXSTRDIGITS": "0"}
+    return {
+        "start": FunctionSpec(
+            key="start",
+            handler="handlers.start.handler",
+            memory_mb=settings.start_memory_mb,
+            timeout_seconds=settings.start_timeout_seconds,
+            environment={**common, "RESULTS_BUCKET": bucket, "MAX_ITEMS": str(settings.max_items)},
+        ),
+        "compute": FunctionSpec(
+            key="compute",
+            handler="handlers.compute.handler",
+            memory_mb=settings.compute_memory_mb,
+            timeout_seconds=settings.compute_timeout_seconds,
+            environment=dict(common),
+        ),
+        "sum": FunctionSpec(
+            key="sum",
+            handler="handlers.sum.handler",
+            memory_mb=settings.sum_memory_mb,
+            timeout_seconds=settings.sum_timeout_seconds,
+            environment={
+                **common,
+                "RESULTS_BUCKET": bucket,
+                "TOLERATED_FAILURE_PERCENTAGE": repr(settings.tolerated_failure_percentage),
+            },
+        ),
+    }
