@@ -8,6 +8,7 @@ the same speed on one Lambda vCPU. Every price and assumption is printed with th
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,7 @@ EXPRESS_BILLED_MEMORY_GB = 0.0625  # Express bills 64 MB steps; a child's state 
 STANDARD_TRANSITIONS_PER_CHILD = 2  # entering the child's task state and finishing the execution
 STANDARD_TRANSITIONS_PARENT = 4  # Start, Compute, Sum, and the execution's end
 SAMPLE_BUDGET_SECONDS = 2.0  # longest this command spends timing the kernel before extrapolating
+RESULT_RECORD_OVERHEAD_BYTES = 900  # a ResultWriter record's ARNs, dates and status around the output
 
 # The original design's kernel is O(i^4) in the byte length i; measured on one core: 9.14 s at i = 400.
 ORIGINAL_KERNEL_SECONDS_AT_400 = 9.14
@@ -86,9 +88,7 @@ def bill(shape: RunShape, prices: Prices) -> Bill:
         + START_SECONDS * shape.start_memory_mb / 1024
         + sum_seconds * shape.sum_memory_mb / 1024
     )
-    gb_second_price = (
-        prices.lambda_gb_second_arm64 if shape.architecture == "arm64" else prices.lambda_gb_second_x86_64
-    )
+    gb_second_price = prices.lambda_gb_second_arm64 if shape.architecture == "arm64" else prices.lambda_gb_second_x86_64
     transitions = STANDARD_TRANSITIONS_PARENT
     express_requests = 0
     express_dollars = 0.0
@@ -118,30 +118,121 @@ def bill(shape: RunShape, prices: Prices) -> Bill:
     )
 
 
-def measured_compute_seconds(workload: Any, params: dict[str, Any], batches: Sequence[list[Any]]) -> float:
-    """Total kernel time over all batches, timing as many (spread evenly) as fit in SAMPLE_BUDGET_SECONDS."""
-    if not batches:
-        return 0.0
-    order = _spread(len(batches))
-    timed: list[tuple[int, float]] = []
-    spent = 0.0
-    for index in order:
+@dataclass(frozen=True)
+class KernelTiming:
+    seconds_per_item: float
+    output_bytes_per_item: float
+    batches_timed: int
+
+
+def time_kernel(workload: Any, params: dict[str, Any], batches: Sequence[list[Any]]) -> KernelTiming:
+    """Kernel time per item over the run's batches, timing as many (spread evenly) as fit in SAMPLE_BUDGET_SECONDS."""
+    items_timed, seconds, output_bytes, timed = 0, 0.0, 0, 0
+    for index in _spread(len(batches)):
         started = time.perf_counter()
-        workload.compute(batches[index], params)
-        seconds = time.perf_counter() - started
-        timed.append((len(batches[index]), seconds))
-        spent += seconds
-        if spent > SAMPLE_BUDGET_SECONDS:
+        partial = workload.compute(batches[index], params)
+        seconds += time.perf_counter() - started
+        output_bytes += len(json.dumps({"items": len(batches[index]), "partial": partial}))
+        items_timed += len(batches[index])
+        timed += 1
+        if seconds > SAMPLE_BUDGET_SECONDS:
             break
-    items_timed = sum(count for count, _ in timed)
-    seconds_per_item = sum(seconds for _, seconds in timed) / max(items_timed, 1)
-    total_items = sum(len(batch) for batch in batches)
-    return seconds_per_item * total_items + INVOCATION_OVERHEAD_SECONDS * len(batches)
+    return KernelTiming(seconds / max(items_timed, 1), output_bytes / max(items_timed, 1), timed)
 
 
 def original_compute_seconds(items: Iterable[int]) -> float:
-    """The original kernel's time per item, from its O(i^4) growth and a measured point."""
-    return sum(ORIGINAL_KERNEL_SECONDS_AT_400 * (max(i, 1) / 400) ** 4 + INVOCATION_OVERHEAD_SECONDS for i in items)
+    """The original kernel's total time over `items`, from its O(i^4) growth and a measured point."""
+    return sum(ORIGINAL_KERNEL_SECONDS_AT_400 * (i / 400) ** 4 + INVOCATION_OVERHEAD_SECONDS for i in items)
+
+
+def estimate_report(job: dict[str, Any], settings: Settings, prices: Prices) -> str:
+    """The printed estimate: this configuration beside the original design's, then the prices and assumptions."""
+    from handlers.workloads import get, params_for
+
+    workload = get(job.get("workload", "s3-keys"))
+    params = params_for(workload, job, max_items=settings.max_items)
+    items = list(workload.items(params))
+    size = settings.max_items_per_batch
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
+    timing = time_kernel(workload, params, batches)
+    record_bytes = RESULT_RECORD_OVERHEAD_BYTES + timing.output_bytes_per_item * size
+
+    ours = bill(
+        RunShape(
+            label=f"this stack ({settings.state_machine_name})",
+            items=len(items),
+            children=len(batches),
+            execution_type=settings.execution_type,
+            architecture="arm64",
+            compute_memory_mb=settings.compute_memory_mb,
+            compute_seconds=timing.seconds_per_item * len(items) + INVOCATION_OVERHEAD_SECONDS * len(batches),
+            start_memory_mb=settings.start_memory_mb,
+            sum_memory_mb=settings.sum_memory_mb,
+            result_megabytes=len(batches) * record_bytes / 1e6,
+        ),
+        prices,
+    )
+    if workload.NAME == "s3-keys":
+        original_seconds = original_compute_seconds(items)
+        kernel_note = "its O(i^4) kernel"
+    else:
+        original_seconds = (timing.seconds_per_item + INVOCATION_OVERHEAD_SECONDS) * len(items)
+        kernel_note = "this workload's kernel"
+    original = bill(
+        RunShape(
+            label="original design",
+            items=len(items),
+            children=len(items),
+            execution_type="STANDARD",
+            architecture=ORIGINAL_ARCHITECTURE,
+            compute_memory_mb=ORIGINAL_MEMORY_MB,
+            compute_seconds=original_seconds,
+            start_memory_mb=128,
+            sum_memory_mb=ORIGINAL_MEMORY_MB,
+            result_megabytes=len(items) * (RESULT_RECORD_OVERHEAD_BYTES + timing.output_bytes_per_item) / 1e6,
+        ),
+        prices,
+    )
+    return _render(ours, original, prices, timing, kernel_note)
+
+
+def _render(ours: Bill, original: Bill, prices: Prices, timing: KernelTiming, kernel_note: str) -> str:
+    rows: list[tuple[str, str, str]] = [
+        ("", ours.shape.label, original.shape.label),
+        ("items", f"{ours.shape.items:,}", f"{original.shape.items:,}"),
+        ("child executions", f"{ours.shape.children:,}", f"{original.shape.children:,}"),
+        ("child type", ours.shape.execution_type, original.shape.execution_type),
+        (
+            "lambda",
+            f"{ours.shape.compute_memory_mb} MB {ours.shape.architecture}",
+            f"{original.shape.compute_memory_mb} MB {original.shape.architecture}",
+        ),
+        ("compute time", _seconds(ours.shape.compute_seconds), _seconds(original.shape.compute_seconds)),
+        ("state transitions", f"{ours.state_transitions:,}", f"{original.state_transitions:,}"),
+        ("express requests", f"{ours.express_requests:,}", f"{original.express_requests:,}"),
+        ("lambda requests", f"{ours.lambda_requests:,}", f"{original.lambda_requests:,}"),
+        ("lambda GB-seconds", f"{ours.lambda_gb_seconds:,.2f}", f"{original.lambda_gb_seconds:,.2f}"),
+        ("s3 requests", f"{ours.s3_requests:,}", f"{original.s3_requests:,}"),
+    ]
+    rows += [(f"$ {name}", f"{ours.dollars[name]:.6f}", f"{original.dollars[name]:.6f}") for name in ours.dollars]
+    rows.append(("$ total", f"{ours.total:.6f}", f"{original.total:.6f}"))
+    width = max(len(row[1]) for row in rows) + 2
+    lines = [f"{label:<20}{a:>{width}}  {b:>18}" for label, a, b in rows]
+    lines += [
+        "",
+        f"Compute time: this stack's kernel timed here on {timing.batches_timed} batch(es), "
+        f"{timing.seconds_per_item * 1e3:.4f} ms per item, assumed equal on one Lambda vCPU; "
+        f"original: {kernel_note}.",
+        f"Assumed per call: {INVOCATION_OVERHEAD_SECONDS * 1e3:.0f} ms overhead; start {START_SECONDS} s; "
+        f"{STANDARD_TRANSITIONS_PER_CHILD} transitions per Standard child, {STANDARD_TRANSITIONS_PARENT} per parent.",
+        "Prices (USD, override with --price NAME=USD): "
+        + ", ".join(f"{field.name}={getattr(prices, field.name):.10g}" for field in fields(Prices)),
+    ]
+    return "\n".join(lines)
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:,.3f} s" if seconds < 3600 else f"{seconds / 3600:,.2f} h"
 
 
 def parse_price_overrides(pairs: Sequence[str]) -> Prices:
