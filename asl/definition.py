@@ -83,7 +83,9 @@ def lambda_task(function: str, payload: Any, settings: Settings, **fields: Any) 
 
 
 def catch_user_errors() -> list[dict[str, Any]]:
-    return [{"ErrorEquals": list(USER_FACING_ERRORS), "ResultPath": "$.error", "Next": "ExplainError"}]
+    # ResultPath "$" replaces the state's input with the error: "$.error" cannot be applied when the input is not an
+    # object (an execution input such as [1, 2]), and the run would end in a States.* runtime error, not InvalidInput.
+    return [{"ErrorEquals": list(USER_FACING_ERRORS), "ResultPath": "$", "Next": "ExplainError"}]
 
 
 def start_state(function: str, settings: Settings) -> dict[str, Any]:
@@ -166,6 +168,6 @@ def explain_error_state() -> dict[str, Any]:
     """Turns a Lambda error's JSON Cause into the plain message the user acts on, for the Failed state."""
     return {
         "Type": "Pass",
-        "Parameters": {"Error.$": "$.error.Error", "Cause.$": "States.StringToJson($.error.Cause)"},
+        "Parameters": {"Error.$": "$.Error", "Cause.$": "States.StringToJson($.Cause)"},
         "Next": "Failed",
     }

@@ -22,7 +22,7 @@ class ObjectMissing(LookupError):
 
 
 class Stream(Protocol):
-    def read(self, amt: int | None = None) -> bytes: ...
+    def read(self, size: int = ..., /) -> bytes: ...  # positional: S3 bodies and files name it differently
 
 
 class Store(Protocol):

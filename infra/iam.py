@@ -49,7 +49,9 @@ def policy(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def allow(sid: str, actions: list[str], resources: list[str], condition: dict[str, Any] | None = None) -> dict[str, Any]:
+def allow(
+    sid: str, actions: list[str], resources: list[str], condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
     statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
     if condition:
         statement["Condition"] = condition
@@ -108,7 +110,9 @@ def state_machine_policy(account: Account, name: str, function_arns: list[str], 
         allow("InvokeFunctions", ["lambda:InvokeFunction"], [*function_arns, *(f"{arn}:*" for arn in function_arns)]),
         # A Distributed Map's children are executions of this same state machine.
         allow("StartMapRunChildren", ["states:StartExecution"], [state_machine_arn(account, name)]),
-        allow("ManageMapRunChildren", ["states:DescribeExecution", "states:StopExecution"], execution_arns(account, name)),
+        allow(
+            "ManageMapRunChildren", ["states:DescribeExecution", "states:StopExecution"], execution_arns(account, name)
+        ),
         allow("RedriveMapRun", ["states:RedriveExecution"], [map_run_executions_arn(account, name)]),
         allow("ReadItems", ["s3:GetObject"], [objects_arn(account, bucket, ITEMS_PREFIX)]),
         allow("WriteResults", list(RESULT_WRITER_ACTIONS), [objects_arn(account, bucket, RESULTS_PREFIX)]),

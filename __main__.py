@@ -1,0 +1,16 @@
+"""The Pulumi program: read the `hpc:*` stack config, build the cluster, export what a user needs to run a job."""
+
+import pulumi
+
+from infra import HpcCluster, settings_from_config
+
+settings = settings_from_config(pulumi.Config("hpc"), pulumi.get_stack())
+cluster = HpcCluster("hpc", settings)
+
+pulumi.export("stateMachineArn", cluster.state_machine_arn)
+pulumi.export("stateMachineName", cluster.state_machine_name)
+pulumi.export("bucketName", cluster.bucket_name)
+pulumi.export("startFunctionName", cluster.function_names["start"])
+pulumi.export("computeFunctionName", cluster.function_names["compute"])
+pulumi.export("sumFunctionName", cluster.function_names["sum"])
+pulumi.export("startCommand", cluster.start_command)

@@ -1,0 +1,48 @@
+"""Compute function: one Map child, one item or one batch of items, one partial result.
+
+Events (see asl/definition.py): a single item `{"item": <value>, "job": <job>}` when batching is off, or a batch
+`{"Items": [<value>, ...], "BatchInput": {"job": <job>}}` from the Map's ItemBatcher. Output:
+`{"items": <items covered>, "partial": <the workload's partial of those items>}`; the sum function checks the item
+counts add up to the job's before it trusts a total.
+
+The job's params are parsed again here: a hand-sent event gets the same checks as the execution input did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import workloads
+from handlers.errors import InvalidInput
+from handlers.inputs import describe
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    values, job = unpack(event)
+    workload = workloads.get(job.get("workload"))
+    params = job.get("params")
+    if not isinstance(params, dict):
+        raise InvalidInput(f"the job's params must be an object, got {describe(params)}")
+    params = workloads.params_for(workload, params)
+    return {"items": len(values), "partial": workload.compute(values, params)}
+
+
+def unpack(event: Any) -> tuple[list[Any], dict[str, Any]]:
+    """(item values, job) from either event shape."""
+    if isinstance(event, dict) and "Items" in event:
+        batch_input = event.get("BatchInput")
+        values, job = event["Items"], batch_input.get("job") if isinstance(batch_input, dict) else None
+    elif isinstance(event, dict) and "item" in event:
+        values, job = [event["item"]], event.get("job")
+    else:
+        raise InvalidInput(
+            'a compute event must be {"item": <value>, "job": <job>} or '
+            f'{{"Items": [...], "BatchInput": {{"job": <job>}}}}, got {describe(event)}'
+        )
+    if not isinstance(values, list) or not values:
+        raise InvalidInput(f"a batch's Items must be a non-empty array, got {describe(values)}")
+    if not isinstance(job, dict):
+        raise InvalidInput(
+            f"the compute event carries no job object (got {describe(job)}); it comes from the start function"
+        )
+    return values, job

@@ -1,0 +1,195 @@
+"""Reading a Distributed Map's ResultWriter output: manifest.json and the result files it lists, record by record.
+
+Format (AWS-FACTS.md): the manifest lists result files under `ResultFiles.SUCCEEDED / FAILED / PENDING`, each a JSON
+array of child-execution records whose `Input` and `Output` are JSON strings to decode again; failed records carry
+`Error` and `Cause`. A result file may reach 5 GB, far past a Lambda's memory, so records are decoded one at a time
+from a bounded buffer (`json_array`) and files are read one after another.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from handlers.store import Store, Stream
+
+sys.set_int_max_str_digits(0)  # a workload may put big integers in its partials as JSON numbers
+
+STATUSES = ("SUCCEEDED", "FAILED", "PENDING")
+CHUNK_BYTES = 1 << 20
+# A record holds at most a 256 KiB input and a 256 KiB output, escaped into strings (at worst 6 characters a byte).
+MAX_RECORD_CHARS = 8 * 1024 * 1024
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DELIMITERS = frozenset(" \t\n\r,]")
+
+
+class CorruptResults(ValueError):
+    """A result file or manifest is truncated or not in the ResultWriter format."""
+
+
+def json_array(stream: Stream, *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Any]:
+    """The elements of the JSON array in `stream`, decoded one at a time, holding about one element in memory."""
+    reader = _ArrayReader(stream, chunk_bytes)
+    if reader.next_token() != "[":
+        raise CorruptResults(f"expected a JSON array, found {reader.context()}")
+    reader.position += 1
+    if reader.next_token() == "]":
+        reader.position += 1
+    else:
+        while True:
+            yield reader.value()
+            token = reader.next_token()
+            reader.position += 1
+            if token == "]":
+                break
+            if token is None:
+                raise CorruptResults("truncated: the file ends inside the array")
+            if token != ",":
+                raise CorruptResults(f"expected ',' or ']' between array elements, found {reader.context()}")
+    if reader.next_token() is not None:
+        raise CorruptResults(f"unexpected data after the array: {reader.context()}")
+
+
+class _ArrayReader:
+    """A text buffer over a byte stream that grows only while the element being decoded is incomplete."""
+
+    def __init__(self, stream: Stream, chunk_bytes: int) -> None:
+        self.stream = stream
+        self.chunk_bytes = chunk_bytes
+        self.utf8 = codecs.getincrementaldecoder("utf-8")()
+        self.decoder = json.JSONDecoder()
+        self.buffer = ""
+        self.position = 0
+        self.consumed = 0  # characters dropped from the buffer's front, for error offsets
+        self.eof = False
+
+    def fill(self, size: int) -> bool:
+        """Append up to `size` bytes of text; False at the end of the stream."""
+        if self.eof:
+            return False
+        chunk = self.stream.read(size)
+        self.eof = not chunk
+        try:
+            text = self.utf8.decode(chunk, final=self.eof)
+        except UnicodeDecodeError as error:
+            raise CorruptResults(f"not UTF-8 text near character {self.consumed + len(self.buffer)}: {error}") from None
+        self.consumed += self.position
+        self.buffer = self.buffer[self.position :] + text
+        self.position = 0
+        return not self.eof or bool(text)
+
+    def next_token(self) -> str | None:
+        """The next non-whitespace character (not consumed), or None at the end of the stream."""
+        while True:
+            self.position = _WHITESPACE.match(self.buffer, self.position).end()  # type: ignore[union-attr]
+            if self.position < len(self.buffer):
+                return self.buffer[self.position]
+            if not self.fill(self.chunk_bytes):
+                return None
+
+    def value(self) -> Any:
+        """Decode the next element, reading more while it is incomplete."""
+        if self.next_token() is None:
+            raise CorruptResults("truncated: the file ends where an array element should be")
+        read_size = self.chunk_bytes
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.position)
+            except json.JSONDecodeError as error:
+                if self.eof:
+                    raise CorruptResults(
+                        f"truncated or invalid JSON at character {self.consumed + error.pos}"
+                    ) from None
+                stuck_at = error.pos
+            else:
+                # An element is complete once a delimiter follows it: "-0." or "12" may go on in the next chunk.
+                if self.eof or (end < len(self.buffer) and self.buffer[end] in _DELIMITERS):
+                    self.position = end
+                    return value
+                stuck_at = end
+            if len(self.buffer) - self.position > MAX_RECORD_CHARS:
+                raise CorruptResults(f"invalid JSON at character {self.consumed + stuck_at} (no record is this long)")
+            self.fill(read_size)
+            read_size *= 2  # re-decoding a long element costs its length: grow reads so that stays linear
+
+    def context(self) -> str:
+        if self.position >= len(self.buffer):
+            return "the end of the file"
+        return f"{self.buffer[self.position : self.position + 40]!r} at character {self.consumed + self.position}"
+
+
+def read_manifest(store: Store, bucket: str, key: str) -> dict[str, list[str]]:
+    """The result file keys listed in a manifest, by status (raises ObjectMissing, CorruptResults)."""
+    stream = store.open(bucket, key)
+    try:
+        text = stream.read()
+    finally:
+        _close(stream)
+    try:
+        files = json.loads(text)["ResultFiles"]
+        return {status: [entry["Key"] for entry in files.get(status, [])] for status in STATUSES}
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise CorruptResults(f"s3://{bucket}/{key} is not a ResultWriter manifest ({error!r})") from None
+
+
+def records(store: Store, bucket: str, key: str) -> Iterator[dict[str, Any]]:
+    """The child-execution records of one result file, streamed (raises ObjectMissing, CorruptResults)."""
+    stream = store.open(bucket, key)
+    try:
+        for record in json_array(stream, chunk_bytes=CHUNK_BYTES):
+            if not isinstance(record, dict):
+                raise CorruptResults(f"a record is not an object: {str(record)[:80]!r}")
+            yield record
+    finally:
+        _close(stream)
+
+
+def record_output(record: dict[str, Any]) -> Any:
+    """A succeeded record's Output, decoded (it is a JSON string)."""
+    try:
+        return json.loads(record["Output"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CorruptResults(f"record {record.get('Name', '?')} has no readable Output ({error!r})") from None
+
+
+def record_items(record: dict[str, Any]) -> list[Any]:
+    """The item values a child execution was given: its input's Items (a batch) or its item (a single item)."""
+    try:
+        child_input = json.loads(record["Input"])
+        return list(child_input["Items"]) if "Items" in child_input else [child_input["item"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise CorruptResults(
+            f"record {record.get('Name', '?')} does not show which items it held: its Input is {error!r} "
+            "(the ResultWriter omits inputs it cannot include)"
+        ) from None
+
+
+def failure_reason(record: dict[str, Any], *, limit: int = 300) -> str:
+    """`ErrorType: message` of a failed record; a Lambda error's Cause is JSON holding the message."""
+    error, cause = str(record.get("Error", "")), record.get("Cause", "")
+    try:
+        details = json.loads(cause)
+        reason = f"{details.get('errorType', error)}: {details.get('errorMessage', '')}"
+    except (TypeError, ValueError, AttributeError):
+        reason = f"{error}: {cause}" if cause else error
+    return reason if len(reason) <= limit else reason[: limit - 3] + "..."
+
+
+def describe_items(values: list[Any]) -> str:
+    """`item 7`, `items 0..127` for a run of consecutive integers, else the first few values and the count."""
+    if len(values) == 1:
+        return f"item {json.dumps(values[0])}"
+    if all(isinstance(value, int) for value in values) and values == list(range(values[0], values[0] + len(values))):
+        return f"items {values[0]}..{values[-1]}"
+    shown = ", ".join(json.dumps(value) for value in values[:3])
+    return f"{len(values)} items ({shown}, ...)"
+
+
+def _close(stream: Stream) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()

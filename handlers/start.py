@@ -1,0 +1,61 @@
+"""Start function: check the job, write its item list to the store, describe the job for the Map and the sum.
+
+Event: `{"input": <execution input>, "execution": <execution name>}`. The execution input is a JSON object:
+`"size"` (required), `"workload"` (default "s3-keys") and the workload's own options (see handlers/workloads).
+
+Every check runs before anything is written, so a refused job leaves nothing in the bucket. Refused with InvalidInput:
+an input that is not an object; a missing size; a size that is not a whole number (strings, booleans, null, 2.5 --
+whole floats such as 1024.0 are accepted, because Step Functions carries numbers as doubles); a size below 1 or above
+the deployment's maxItems; an unknown workload or field; and whatever the workload's own checks refuse.
+
+Size 0 is refused ("size must be at least 1") rather than answered with an empty sum: a Map over no items writes no
+result files to check, and a job of nothing is far more often a typo than a request.
+
+The items go to the store as one JSON array, read by the Map's ItemReader, so the job size is not bounded by the
+256 KiB state payload limit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers import environment, workloads
+from handlers.errors import InvalidInput
+from handlers.inputs import describe
+from handlers.store import store
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    execution_input, execution = unpack(event)
+    job, values = plan(execution_input, max_items=environment.max_items())
+    bucket = environment.results_bucket()
+    key = f"items/{execution}.json"
+    store().put(bucket, key, json.dumps(values, separators=(",", ":")).encode())
+    return {"job": job, "items": {"Bucket": bucket, "Key": key}, "results_prefix": f"results/{execution}"}
+
+
+def unpack(event: Any) -> tuple[Any, str]:
+    if not isinstance(event, dict) or "input" not in event:
+        raise InvalidInput(f'the start event must be {{"input": <job>, "execution": <name>}}, got {describe(event)}')
+    execution = event.get("execution")
+    if not isinstance(execution, str) or not execution or "/" in execution:
+        raise InvalidInput(f"the start event's execution must be an execution name, got {describe(execution)}")
+    return event["input"], execution
+
+
+def plan(execution_input: Any, *, max_items: int) -> tuple[dict[str, Any], list[Any]]:
+    """The job description and its item values, or InvalidInput; pure, so every check is testable without a store."""
+    if not isinstance(execution_input, dict):
+        raise InvalidInput(
+            f'the execution input must be a JSON object such as {{"size": 1024}}, got {describe(execution_input)}'
+        )
+    workload = workloads.get(execution_input.get("workload", workloads.DEFAULT))
+    params = workloads.params_for(workload, execution_input, max_items=max_items)
+    values = list(workload.items(params))
+    if len(values) > max_items:
+        raise InvalidInput(
+            f"workload {workload.NAME!r} makes {len(values)} items from this input, above the deployment's limit of "
+            f"{max_items} (config key maxItems)"
+        )
+    return {"workload": workload.NAME, "params": params, "items": len(values)}, values

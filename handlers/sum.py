@@ -1,0 +1,216 @@
+"""Sum function: reduce the Map's result files to the job's answer, or say exactly why there is none.
+
+Normal mode, event `{"job", "results": <Map output>}`: reads the manifest and every SUCCEEDED file (streamed, one file
+at a time), combines the partials and checks the items they cover add up to the job's. Output
+`{"workload", "items", "complete": true, **present(...)}`. It refuses with IncompleteResults -- never a wrong total --
+when the manifest lists PENDING files, lists FAILED files while no failure is tolerated, lists a file that is missing,
+truncated or corrupt, or when the covered items do not add up. With TOLERATED_FAILURE_PERCENTAGE above 0 and failures
+within it, the output is `{"complete": false, "partial_result", "items_covered", "items_failed", "items_expected",
+"failed": [...]}` and deliberately has no "result" key, so nothing mistakes it for the answer. Each entry of
+"failed" names a failed child's items with its Error and a condensed Cause ("ErrorType: message", no stack trace).
+
+Failure-report mode, event `{"job", "results_prefix", "failure": {"Error", "Cause"}}` (the Map failed past its
+tolerance): finds the manifest under the prefix and always raises ItemsFailed naming the first failed items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+from handlers import environment, results, workloads
+from handlers.errors import IncompleteResults, InvalidInput, ItemsFailed
+from handlers.inputs import describe
+from handlers.store import ObjectMissing, Store, store
+
+FAILED_LISTED = 20  # failed children listed in an incomplete output (the output must stay under 256 KiB)
+FAILED_NAMED = 5  # failed children named in an ItemsFailed message
+COMBINE_EVERY = 256  # partials held before combining: one conversion per partial, bounded memory
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    job, workload, params = unpack_job(event)
+    if "failure" in event:
+        report_failures(store(), environment.results_bucket(), event, job)
+    bucket, manifest_key = map_results(event)
+    return total(store(), bucket, manifest_key, job, workload, params, environment.tolerated_failure_percentage())
+
+
+def unpack_job(event: Any) -> tuple[dict[str, Any], workloads.Workload, dict[str, Any]]:
+    job = event.get("job") if isinstance(event, dict) else None
+    if not isinstance(job, dict) or not isinstance(job.get("params"), dict):
+        raise InvalidInput(f"the sum event carries no job object from the start function, got {describe(event)}")
+    workload = workloads.get(job.get("workload"))
+    params = workloads.params_for(workload, job["params"])
+    job_items = job.get("items")
+    if isinstance(job_items, bool) or not isinstance(job_items, int) or job_items < 1:
+        raise InvalidInput(f"the job's item count must be a positive integer, got {describe(job_items)}")
+    return job, workload, params
+
+
+def map_results(event: dict[str, Any]) -> tuple[str, str]:
+    """(bucket, manifest key) from the Map's output at event["results"]."""
+    output = event.get("results")
+    details = output.get("ResultWriterDetails") if isinstance(output, dict) else None
+    bucket, key = (details.get("Bucket"), details.get("Key")) if isinstance(details, dict) else (None, None)
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise InvalidInput(
+            'the sum event needs the Map\'s output, {"results": {"ResultWriterDetails": {"Bucket", "Key"}}}, '
+            f"got {describe(output)}"
+        )
+    return bucket, key
+
+
+def total(
+    store: Store,
+    bucket: str,
+    manifest_key: str,
+    job: dict[str, Any],
+    workload: workloads.Workload,
+    params: dict[str, Any],
+    tolerated_percentage: float,
+) -> dict[str, Any]:
+    files = _manifest(store, bucket, manifest_key)
+    if files["PENDING"]:
+        raise IncompleteResults(
+            f"the Map run left {len(files['PENDING'])} PENDING result file(s) ({', '.join(files['PENDING'])}): some "
+            "items never ran. Redrive the run or start the job again."
+        )
+    if files["FAILED"] and tolerated_percentage == 0:
+        raise IncompleteResults(
+            f"the manifest lists {len(files['FAILED'])} FAILED result file(s) ({', '.join(files['FAILED'])}) and no "
+            "failure is tolerated (toleratedFailurePercentage is 0); no total is given."
+        )
+    covered, partial = _reduce_succeeded(store, bucket, files["SUCCEEDED"], workload)
+    failed, failures = _scan_failed(store, bucket, files["FAILED"], limit=FAILED_LISTED)
+    expected = job["items"]
+    if covered + failed != expected:
+        raise IncompleteResults(
+            f"the results cover {covered} item(s) and record {failed} failed, but the job has {expected} "
+            f"(result files: {', '.join(files['SUCCEEDED'] + files['FAILED']) or 'none'}); start the job again."
+        )
+    if failed == 0:
+        return {"workload": workload.NAME, "items": expected, "complete": True, **workload.present(partial, params)}
+    if failed * 100 > tolerated_percentage * expected:
+        raise IncompleteResults(
+            f"{failed} of {expected} items failed, more than the tolerated {tolerated_percentage}% "
+            f"(first: {_name_failures(failures, failed)})"
+        )
+    return {
+        "workload": workload.NAME,
+        "complete": False,
+        "partial_result": None if partial is None else workload.present(partial, params)["result"],
+        "items_covered": covered,
+        "items_failed": failed,
+        "items_expected": expected,
+        "failed": failures,
+    }
+
+
+def report_failures(store: Store, bucket: str, event: dict[str, Any], job: dict[str, Any]) -> NoReturn:
+    """Raise ItemsFailed naming the failed items of the Map run(s) under the event's results_prefix."""
+    failure = event["failure"] if isinstance(event.get("failure"), dict) else {}
+    map_error = ": ".join(str(part) for part in (failure.get("Error", "unknown error"), failure.get("Cause")) if part)
+    prefix = event.get("results_prefix")
+    if not isinstance(prefix, str) or not prefix:
+        raise ItemsFailed(f"the Map failed ({map_error}); the event names no results_prefix to read its results from")
+    manifests = [key for key, _ in store.list(bucket, prefix.rstrip("/") + "/") if key.endswith("/manifest.json")]
+    if not manifests:
+        raise ItemsFailed(f"the Map failed ({map_error}) and wrote no results under {bucket}/{prefix}")
+    failed, pending = 0, 0
+    failures: list[dict[str, Any]] = []
+    try:
+        for manifest_key in manifests:  # one per Map Run; the prefix belongs to this execution alone
+            files = _manifest(store, bucket, manifest_key)
+            count, listed = _scan_failed(store, bucket, files["FAILED"], limit=FAILED_NAMED - len(failures))
+            failed, failures = failed + count, failures + listed
+            pending += _scan_failed(store, bucket, files["PENDING"], limit=0)[0]
+    except IncompleteResults as error:
+        raise ItemsFailed(f"the Map failed ({map_error}); its results could not be read: {error}") from None
+    never_ran = f"; {pending} never started" if pending else ""
+    if not failed:
+        raise ItemsFailed(f"the Map failed ({map_error}) but its results record no failed items{never_ran}")
+    raise ItemsFailed(f"{failed} of {job['items']} items failed{never_ran} (first: {_name_failures(failures, failed)})")
+
+
+@contextmanager
+def _reading(bucket: str, key: str) -> Iterator[None]:
+    """Turn a missing or damaged result file into IncompleteResults naming it."""
+    try:
+        yield
+    except ObjectMissing:
+        raise IncompleteResults(f"result file {bucket}/{key}, listed in the manifest, does not exist") from None
+    except results.CorruptResults as error:
+        raise IncompleteResults(f"result file {bucket}/{key} is truncated or corrupt: {error}") from None
+
+
+def _manifest(store: Store, bucket: str, key: str) -> dict[str, list[str]]:
+    try:
+        return results.read_manifest(store, bucket, key)
+    except ObjectMissing:
+        raise IncompleteResults(f"the Map's manifest {bucket}/{key} does not exist; no results to sum") from None
+    except results.CorruptResults as error:
+        raise IncompleteResults(f"the Map's manifest is unreadable: {error}") from None
+
+
+def _reduce_succeeded(store: Store, bucket: str, keys: list[str], workload: workloads.Workload) -> tuple[int, Any]:
+    """(items covered, combined partial or None) over the SUCCEEDED files, one record in memory at a time."""
+    covered, combined, pending = 0, None, []
+    for key in keys:
+        with _reading(bucket, key):
+            for record in results.records(store, bucket, key):
+                items, partial = _compute_output(record)
+                covered += items
+                pending.append(partial)
+                if len(pending) >= COMBINE_EVERY:
+                    combined, pending = _combine(workload, combined, pending), []
+    if pending:
+        combined = _combine(workload, combined, pending)
+    return covered, combined
+
+
+def _compute_output(record: dict[str, Any]) -> tuple[int, Any]:
+    output = results.record_output(record)
+    items = output.get("items") if isinstance(output, dict) else None
+    if isinstance(items, bool) or not isinstance(items, int) or "partial" not in output:
+        raise results.CorruptResults(f"record {record.get('Name', '?')} holds no compute output: {str(output)[:80]}")
+    return items, output["partial"]
+
+
+def _combine(workload: workloads.Workload, combined: Any, partials: list[Any]) -> Any:
+    try:
+        return workload.combine(partials if combined is None else [combined, *partials])
+    except (ValueError, TypeError, KeyError) as error:
+        raise IncompleteResults(
+            f"the result files hold partials workload {workload.NAME!r} cannot combine: {error!r}"
+        ) from None
+
+
+def _scan_failed(store: Store, bucket: str, keys: list[str], *, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """(items in the files' records, the first `limit` records: label, first items, item_count, Error, Cause)."""
+    count = 0
+    listed: list[dict[str, Any]] = []
+    for key in keys:
+        with _reading(bucket, key):
+            for record in results.records(store, bucket, key):
+                values = results.record_items(record)
+                count += len(values)
+                if len(listed) < limit:
+                    listed.append(
+                        {
+                            "label": results.describe_items(values),
+                            "items": values[:10],
+                            "item_count": len(values),
+                            "Error": record.get("Error"),
+                            "Cause": results.failure_reason(record),
+                        }
+                    )
+    return count, listed
+
+
+def _name_failures(failures: list[dict[str, Any]], failed_items: int) -> str:
+    """The first failed children and their reasons, with "..." when more items failed than are named."""
+    shown = failures[:FAILED_NAMED]
+    named = "; ".join(f"{entry['label']}: {entry['Cause']}" for entry in shown)
+    return named + ("; ..." if failed_items > sum(entry["item_count"] for entry in shown) else "")

@@ -1,0 +1,93 @@
+"""s3-keys (the default workload): how many distinct S3 object keys are there? The original design's computation.
+
+Item i counts the strings of exactly i bytes built from UTF-8 characters of 1, 2, 3 or 4 bytes, with 128, 1,863,
+42,451 and 78,341 choices of character of each width (the original's figures); the result is the sum over the items.
+
+Which lengths: the original's start function emits `range(0, size)`, so `{"size": 1024}` sums lengths 0..1023. That
+includes the empty key (length 0, counted once), which S3 does not allow, and excludes 1,024-byte keys, which S3 does
+allow. Option `"lengths": "original"` (the default) reproduces the original's number exactly, a 2,206-digit integer
+for size 1024; `"lengths": "s3"` sums lengths 1..size, so `{"size": 1024, "lengths": "s3"}` is the true count of keys
+of 1 to 1,024 bytes.
+
+Kernel: the original evaluates, per item, a triple loop over the numbers j, k, l of 2-, 3- and 4-byte characters of a
+multinomial times powers of the choice counts: O(i^3) big-integer terms, each with factorials. Classifying a string
+by its last character gives the same numbers from a linear recurrence,
+    f(i) = 128 f(i-1) + 1863 f(i-2) + 42451 f(i-3) + 78341 f(i-4),  f(0) = 1,  f(i < 0) = 0,
+so a batch runs the recurrence once, up to its largest item, and adds up the terms it holds.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
+
+from handlers.errors import InvalidInput
+from handlers.inputs import integer_items
+
+sys.set_int_max_str_digits(0)  # results pass 4,300 digits from size ~2,000 on
+
+NAME = "s3-keys"
+DESCRIPTION = "Count the distinct S3 object keys of each byte length (the original design's workload)."
+OPTIONS = {"lengths": 'which byte lengths to sum: "original" (0..size-1, the default) or "s3" (1..size)'}
+LENGTHS = ("original", "s3")
+CHOICES_BY_WIDTH = (128, 1863, 42451, 78341)  # characters of 1, 2, 3 and 4 bytes
+
+# f(i) has about 2.156 decimal digits per byte (log10 of the recurrence's dominant root, 143.12), so the largest
+# result for size 60,000 is ~129,000 digits (~126 KiB). The final output and every batch's partial (a sum dominated
+# by its largest item) then stay under half of Step Functions' 256 KiB payload limit, with room for the other fields;
+# a batch holding item 60,000 runs its recurrence in a few seconds, far inside the Lambda timeout.
+MAX_SIZE = 60_000
+
+
+def parse(size: int, options: dict[str, Any]) -> dict[str, Any]:
+    if size > MAX_SIZE:
+        raise InvalidInput(
+            f"size must be at most {MAX_SIZE} for workload {NAME!r}, got {size}: the result would have about "
+            f"{int(size * 2.156)} digits, past what fits in a Step Functions payload (256 KiB)"
+        )
+    lengths = options.get("lengths", "original")
+    if lengths not in LENGTHS:
+        raise InvalidInput(f"lengths must be one of {', '.join(map(repr, LENGTHS))}, got {lengths!r}")
+    return {"size": size, "lengths": lengths}
+
+
+def length_range(params: dict[str, Any]) -> range:
+    size = params["size"]
+    return range(0, size) if params["lengths"] == "original" else range(1, size + 1)
+
+
+def items(params: dict[str, Any]) -> range:
+    return length_range(params)
+
+
+def key_counts() -> Iterator[int]:
+    """f(0), f(1), f(2), ...: the number of keys of each byte length, without end."""
+    a, b, c, d = 0, 0, 0, 1  # f(i-3), f(i-2), f(i-1), f(i) for i = 0
+    ones, twos, threes, fours = CHOICES_BY_WIDTH
+    while True:
+        yield d
+        a, b, c, d = b, c, d, ones * d + twos * c + threes * b + fours * a
+
+
+def compute(items: list[Any], params: dict[str, Any]) -> str:
+    bounds = length_range(params)
+    lengths = integer_items(items, minimum=bounds.start, maximum=bounds.stop - 1)
+    multiplicity: dict[int, int] = {}
+    for length in lengths:
+        multiplicity[length] = multiplicity.get(length, 0) + 1
+    total = 0
+    for length, count in enumerate(islice(key_counts(), max(lengths) + 1)):
+        if length in multiplicity:
+            total += multiplicity[length] * count
+    return str(total)
+
+
+def combine(partials: list[str]) -> str:
+    return str(sum(int(partial) for partial in partials))
+
+
+def present(partial: str, params: dict[str, Any]) -> dict[str, Any]:
+    bounds = length_range(params)
+    return {"result": partial, "digits": len(partial), "lengths": f"{bounds.start}..{bounds.stop - 1} bytes"}

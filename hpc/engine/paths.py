@@ -1,0 +1,128 @@
+"""JSONPath as Step Functions uses it, evaluated by jsonpath-ng (its extended parser, for filters like `[?(@.a > 1)]`).
+
+What this module adds on top of the library is only Step Functions' rules around it:
+- `$$...` reads the context object instead of the state's data;
+- a *definite* path (fields and single indexes only) yields one value and fails with States.Runtime when it matches
+  nothing; any other path (wildcards, slices, filters, unions, `..`) yields the list of matches, as Jayway does in AWS;
+- a *reference path* (ResultPath) must be definite; writing through it copies the input, creates missing objects on
+  the way and fails with States.ResultPathMatchFailure when something on the way is not an object/array.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from typing import Any
+
+from jsonpath_ng import jsonpath
+from jsonpath_ng.exceptions import JSONPathError
+from jsonpath_ng.ext import parse as _parse
+
+from hpc.engine.errors import InvalidDefinition, StatesError
+
+
+class PathSyntaxError(InvalidDefinition):
+    """A string that should be a JSONPath does not parse."""
+
+
+@lru_cache(maxsize=4096)
+def compile_path(path: str) -> jsonpath.JSONPath:
+    """The parsed expression for a `$...` path (a `$$...` context path is parsed without its first `$`)."""
+    if not isinstance(path, str) or not path.startswith("$"):
+        raise PathSyntaxError(f"{path!r} is not a JSONPath (it must start with '$')")
+    text = path[1:] if path.startswith("$$") else path
+    try:
+        return _parse(text)
+    except (JSONPathError, ValueError, TypeError, AttributeError) as error:
+        raise PathSyntaxError(f"{path!r} is not a valid JSONPath: {error}") from None
+
+
+def _segments(expression: jsonpath.JSONPath) -> list[jsonpath.JSONPath] | None:
+    """Root-to-leaf segments of a definite path, or None when the path can match more than one value."""
+    if isinstance(expression, jsonpath.Root):
+        return []
+    if isinstance(expression, jsonpath.Child):
+        left = _segments(expression.left)
+        right = _segments(expression.right)
+        return None if left is None or right is None else left + right
+    if isinstance(expression, jsonpath.Fields) and len(expression.fields) == 1 and expression.fields[0] != "*":
+        return [expression]
+    if isinstance(expression, jsonpath.Index) and len(getattr(expression, "indices", (None, None))) == 1:
+        return [expression]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _path_segments(path: str) -> tuple[jsonpath.JSONPath, ...] | None:
+    segments = _segments(compile_path(path))
+    return None if segments is None else tuple(segments)
+
+
+def is_definite(path: str) -> bool:
+    return _path_segments(path) is not None
+
+
+def is_context_path(path: str) -> bool:
+    return path.startswith("$$")
+
+
+def read(path: str, data: Any, context: dict[str, Any] | None = None, *, field: str | None = None) -> Any:
+    """The value at `path` in `data` (or in `context` for `$$` paths); States.Runtime if a definite path is absent."""
+    source = context if is_context_path(path) else data
+    matches = compile_path(path).find(source)
+    if _path_segments(path) is None:
+        return [match.value for match in matches]
+    if not matches:
+        where = f"the field '{field}'" if field else "a path"
+        raise StatesError(
+            "States.Runtime",
+            f"The JSONPath '{path}' specified for {where} could not be found in the input '{_preview(source)}'",
+        )
+    return matches[0].value
+
+
+def write(path: str, data: Any, value: Any) -> Any:
+    """`data` with `value` stored at reference path `path` (ResultPath semantics); `data` itself is not changed."""
+    segments = _path_segments(path)
+    if segments is None:
+        raise PathSyntaxError(f"{path!r} is not a reference path (only fields and single indexes may appear)")
+    if not segments:
+        return value
+    result = copy.deepcopy(data)
+    container: Any = result
+    for position, segment in enumerate(segments):
+        last = position == len(segments) - 1
+        if isinstance(segment, jsonpath.Fields):
+            key = segment.fields[0]
+            if not isinstance(container, dict):
+                raise _match_failure(path, data)
+            if last:
+                container[key] = value
+            else:
+                container = container.setdefault(key, {})
+        else:
+            assert isinstance(segment, jsonpath.Index)
+            index = segment.indices[0]
+            if not isinstance(container, list) or not -len(container) <= index < len(container):
+                raise _match_failure(path, data)
+            if last:
+                container[index] = value
+            else:
+                container = container[index]
+    return result
+
+
+def _match_failure(path: str, data: Any) -> StatesError:
+    return StatesError(
+        "States.ResultPathMatchFailure",
+        f"Unable to apply ResultPath '{path}' to input '{_preview(data)}'",
+    )
+
+
+def _preview(value: Any, limit: int = 200) -> str:
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,133 @@
+"""Least privilege: every role's trust and every statement of every policy, against the exact ARNs.
+
+Expected ARNs are written out here from the mock account (Region, account id, names), not computed by infra/iam.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from mock_cloud import ACCOUNT, BUCKET_SUFFIX, REGION, Deployment
+
+BUCKET = "hpc-results" + BUCKET_SUFFIX
+MACHINE = "hpc-dev"
+STATES = f"arn:aws:states:{REGION}:{ACCOUNT}"
+LOGS = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group"
+FUNCTIONS = [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{MACHINE}-{kind}" for kind in ("start", "compute", "sum")]
+
+# The only actions AWS cannot scope to a resource, and so the only ones allowed on "*".
+UNSCOPABLE_ACTIONS = {
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+}
+
+
+def role_policy(deployment: Deployment, owner: str) -> dict[str, Any]:
+    """The inline policy of role `hpc-<owner>-role`, checked to be attached to that role."""
+    role = deployment.one("aws:iam/role:Role", f"hpc-{owner}-role")
+    attached = deployment.one("aws:iam/rolePolicy:RolePolicy", f"hpc-{owner}-policy")
+    assert attached.inputs["role"] == role.outputs["name"]
+    return json.loads(attached.inputs["policy"])
+
+
+def statements_by_sid(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    assert document["Version"] == "2012-10-17"
+    return {statement.pop("Sid"): statement for statement in document["Statement"]}
+
+
+def allow(actions: list[str], resources: list[str], **condition: Any) -> dict[str, Any]:
+    statement = {"Effect": "Allow", "Action": actions, "Resource": resources}
+    return {**statement, "Condition": condition} if condition else statement
+
+
+def own_logs(function: str) -> dict[str, Any]:
+    group = f"{LOGS}:/aws/lambda/{function}"
+    return allow(["logs:CreateLogStream", "logs:PutLogEvents"], [group, f"{group}:*"])
+
+
+@pytest.mark.parametrize("kind", ["start", "compute", "sum"])
+def test_function_roles_trust_only_lambda(deployment: Deployment, kind: str):
+    trust = json.loads(deployment.one("aws:iam/role:Role", f"hpc-{kind}-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+
+
+def test_state_machine_role_trusts_step_functions_for_this_account_only(deployment: Deployment):
+    trust = json.loads(deployment.one("aws:iam/role:Role", "hpc-state-machine-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    ]
+
+
+def test_state_machine_may_do_exactly_what_a_distributed_map_run_needs(deployment: Deployment):
+    statements = statements_by_sid(role_policy(deployment, "state-machine"))
+    unscoped = {sid: statements.pop(sid) for sid in ("DeliverLogs", "Trace")}
+    assert statements == {
+        "InvokeFunctions": allow(["lambda:InvokeFunction"], FUNCTIONS + [f"{arn}:*" for arn in FUNCTIONS]),
+        "StartMapRunChildren": allow(["states:StartExecution"], [f"{STATES}:stateMachine:{MACHINE}"]),
+        "ManageMapRunChildren": allow(
+            ["states:DescribeExecution", "states:StopExecution"],
+            [f"{STATES}:execution:{MACHINE}:*", f"{STATES}:execution:{MACHINE}/*"],
+        ),
+        "RedriveMapRun": allow(["states:RedriveExecution"], [f"{STATES}:execution:{MACHINE}/compute:*"]),
+        "ReadItems": allow(["s3:GetObject"], [f"arn:aws:s3:::{BUCKET}/items/*"]),
+        "WriteResults": allow(
+            ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+            [f"arn:aws:s3:::{BUCKET}/results/*"],
+        ),
+    }
+    # Log delivery and X-Ray take no resource ARN: the one place "*" is allowed.
+    assert {sid: (set(statement["Action"]), statement["Resource"]) for sid, statement in unscoped.items()} == {
+        "DeliverLogs": ({action for action in UNSCOPABLE_ACTIONS if action.startswith("logs:")}, ["*"]),
+        "Trace": ({action for action in UNSCOPABLE_ACTIONS if action.startswith("xray:")}, ["*"]),
+    }
+
+
+def test_start_function_may_only_log_and_write_item_lists(deployment: Deployment):
+    assert statements_by_sid(role_policy(deployment, "start")) == {
+        "WriteOwnLogs": own_logs(f"{MACHINE}-start"),
+        "WriteItems": allow(["s3:PutObject"], [f"arn:aws:s3:::{BUCKET}/items/*"]),
+    }
+
+
+def test_compute_function_may_only_log(deployment: Deployment):
+    assert statements_by_sid(role_policy(deployment, "compute")) == {"WriteOwnLogs": own_logs(f"{MACHINE}-compute")}
+
+
+def test_sum_function_may_only_log_and_read_results(deployment: Deployment):
+    assert statements_by_sid(role_policy(deployment, "sum")) == {
+        "WriteOwnLogs": own_logs(f"{MACHINE}-sum"),
+        "ReadResults": allow(["s3:GetObject"], [f"arn:aws:s3:::{BUCKET}/results/*"]),
+        "ListResults": allow(["s3:ListBucket"], [f"arn:aws:s3:::{BUCKET}"], StringLike={"s3:prefix": ["results/*"]}),
+    }
+
+
+def test_no_statement_allows_a_wildcard_except_the_unscopable_actions(deployment: Deployment):
+    policies = deployment.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert len(policies) == 4
+    for attached in policies:
+        for statement in json.loads(attached.inputs["policy"])["Statement"]:
+            actions, resources = statement["Action"], statement["Resource"]
+            assert statement["Effect"] == "Allow"
+            assert not [action for action in actions if "*" in action], f"{attached.name}: wildcard action"
+            if "*" in resources:
+                assert resources == ["*"], f"{attached.name}: '*' mixed with scoped resources"
+                assert set(actions) <= UNSCOPABLE_ACTIONS, f"{attached.name}: {actions} granted on '*'"

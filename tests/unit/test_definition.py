@@ -1,0 +1,212 @@
+"""The state machine definition: its structure for each setting that shapes it, and validity per asl-validator.
+
+asl-validator (npm, pinned in package.json) checks the definition against the Amazon States Language schema and
+checks every JSONPath. `make setup` runs `npm ci`; without node_modules those tests are skipped, loudly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asl.definition import Functions, build_definition
+from hpc.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
+FUNCTIONS = Functions(
+    start="arn:aws:lambda:us-east-1:123456789012:function:hpc-start",
+    compute="arn:aws:lambda:us-east-1:123456789012:function:hpc-compute",
+    sum="arn:aws:lambda:us-east-1:123456789012:function:hpc-sum",
+)
+BUCKET = "hpc-results-bucket"
+LAMBDA_TRANSIENT = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.TooManyRequestsException",
+}
+USER_ERRORS = {"InvalidInput", "IncompleteResults", "ItemsFailed"}
+
+VARIANTS = {
+    "defaults": Settings(),
+    "unbatched": Settings(max_items_per_batch=1),
+    "express": Settings(execution_type="EXPRESS"),
+    "tolerant": Settings(tolerated_failure_percentage=5, max_concurrency=0),
+}
+
+
+def definition(settings: Settings) -> dict[str, Any]:
+    return build_definition(FUNCTIONS, BUCKET, settings)
+
+
+def lambda_tasks(states: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every Lambda task, including the one inside the Map's item processor."""
+    tasks = {name: state for name, state in states.items() if state["Type"] == "Task"}
+    for state in states.values():
+        if state["Type"] == "Map":
+            tasks |= lambda_tasks(state["ItemProcessor"]["States"])
+    return tasks
+
+
+# ---- structure --------------------------------------------------------------------------------------------------
+
+
+def test_every_transition_lands_on_a_state_and_every_state_is_reachable():
+    for settings in VARIANTS.values():
+        states = definition(settings)["States"]
+        targets = {"Start"}
+        for state in states.values():
+            targets |= {state["Next"]} if "Next" in state else set()
+            targets |= {catcher["Next"] for catcher in state.get("Catch", [])}
+        assert targets == set(states)
+
+
+def test_lambda_tasks_invoke_the_right_function_and_keep_only_its_payload():
+    states = definition(Settings())["States"]
+    functions = {name: task["Parameters"]["FunctionName"] for name, task in lambda_tasks(states).items()}
+    assert functions == {
+        "Start": FUNCTIONS.start,
+        "ComputeItems": FUNCTIONS.compute,
+        "Sum": FUNCTIONS.sum,
+        "ReportFailures": FUNCTIONS.sum,
+    }
+    for name in ("Start", "ComputeItems", "Sum"):
+        assert states.get(name, lambda_tasks(states)[name])["OutputPath"] == "$.Payload"
+    assert "OutputPath" not in states["ReportFailures"]  # MapFailed reads $.failure from the state's input
+
+
+def test_retries_back_off_exponentially_with_full_jitter_up_to_the_cap():
+    settings = Settings(
+        retry_max_attempts=4, retry_interval_seconds=2, retry_backoff_rate=3.0, retry_max_delay_seconds=20
+    )
+    for name, task in lambda_tasks(definition(settings)["States"]).items():
+        (retry,) = task["Retry"]
+        assert retry["JitterStrategy"] == "FULL", name
+        assert (retry["MaxAttempts"], retry["IntervalSeconds"], retry["BackoffRate"], retry["MaxDelaySeconds"]) == (
+            4,
+            2,
+            3.0,
+            20,
+        )
+        # Only the compute function's own TransientError is worth retrying beyond Lambda's transient faults.
+        expected = LAMBDA_TRANSIENT | ({"TransientError"} if name == "ComputeItems" else set())
+        assert set(retry["ErrorEquals"]) == expected, name
+
+
+def test_batcher_only_when_batches_hold_more_than_one_item():
+    batched = definition(Settings(max_items_per_batch=64))["States"]["Compute"]
+    assert batched["ItemBatcher"] == {"MaxItemsPerBatch": 64, "BatchInput": {"job.$": "$.job"}}
+    assert "ItemSelector" not in batched
+    single = definition(Settings(max_items_per_batch=1))["States"]["Compute"]
+    assert "ItemBatcher" not in single
+    assert single["ItemSelector"] == {"item.$": "$$.Map.Item.Value", "job.$": "$.job"}
+
+
+def test_map_reads_items_from_s3_and_writes_results_under_the_job_prefix():
+    compute = definition(Settings())["States"]["Compute"]
+    assert compute["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket.$": "$.items.Bucket", "Key.$": "$.items.Key"},
+    }
+    assert compute["ResultWriter"] == {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": BUCKET, "Prefix.$": "$.results_prefix"},
+    }
+    assert compute["ResultPath"] == "$.results"
+
+
+def test_map_follows_tolerance_concurrency_and_execution_type():
+    for settings in VARIANTS.values():
+        compute = definition(settings)["States"]["Compute"]
+        assert compute["ToleratedFailurePercentage"] == settings.tolerated_failure_percentage
+        assert compute["MaxConcurrency"] == settings.max_concurrency
+        assert compute["ItemProcessor"]["ProcessorConfig"] == {
+            "Mode": "DISTRIBUTED",
+            "ExecutionType": settings.execution_type,
+        }
+
+
+def test_map_label_fits_the_child_execution_arn():
+    label = definition(Settings())["States"]["Compute"]["Label"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,40}", label)
+
+
+def test_named_errors_end_in_the_failed_state_with_the_message_as_cause():
+    states = definition(Settings())["States"]
+    for name in ("Start", "Sum", "ReportFailures"):
+        (user_catch,) = [c for c in states[name]["Catch"] if c["Next"] == "ExplainError"]
+        assert set(user_catch["ErrorEquals"]) == USER_ERRORS, name
+    # The Lambda error's Cause is a JSON string; ExplainError parses it so Failed can surface the message alone.
+    # The caught error replaces the input whole: a field could not be added to a non-object input.
+    assert all(c["ResultPath"] == "$" for name in ("Start", "Sum") for c in states[name]["Catch"])
+    assert states["ExplainError"]["Parameters"] == {"Error.$": "$.Error", "Cause.$": "States.StringToJson($.Cause)"}
+    assert states["ExplainError"]["Next"] == "Failed"
+    assert states["Failed"] == {"Type": "Fail", "ErrorPath": "$.Error", "CausePath": "$.Cause.errorMessage"}
+
+
+def test_a_map_past_its_tolerance_reports_the_failed_items_then_fails():
+    states = definition(Settings())["States"]
+    (map_catch,) = states["Compute"]["Catch"]
+    assert map_catch == {
+        "ErrorEquals": ["States.ExceedToleratedFailureThreshold"],
+        "ResultPath": "$.failure",
+        "Next": "ReportFailures",
+    }
+    report = states["ReportFailures"]
+    assert report["Next"] == "MapFailed"
+    assert {"ErrorEquals": ["States.ALL"], "ResultPath": "$.report_error", "Next": "MapFailed"} in report["Catch"]
+    assert states["MapFailed"] == {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"}
+
+
+# ---- asl-validator ----------------------------------------------------------------------------------------------
+
+needs_validator = pytest.mark.skipif(
+    not ASL_VALIDATOR.exists(),
+    reason="SKIPPED: node_modules/.bin/asl-validator is missing -- run `npm ci` (or `make setup`) to validate the ASL",
+)
+
+
+def asl_validator(document: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "definition.json"
+    path.write_text(json.dumps(document))
+    return subprocess.run(
+        [str(ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@needs_validator
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_asl_validator_accepts_the_definition(variant: str, tmp_path: Path):
+    checked = asl_validator(definition(VARIANTS[variant]), tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def without_execution_type(document: dict[str, Any]) -> None:
+    del document["States"]["Compute"]["ItemProcessor"]["ProcessorConfig"]["ExecutionType"]
+
+
+def with_dangling_next(document: dict[str, Any]) -> None:
+    del document["States"]["Sum"]["End"]
+    document["States"]["Sum"]["Next"] = "Nowhere"
+
+
+def with_bad_path(document: dict[str, Any]) -> None:
+    document["States"]["Compute"]["ResultWriter"]["Parameters"]["Prefix.$"] = "results_prefix"
+
+
+@needs_validator
+@pytest.mark.parametrize("breaking", [without_execution_type, with_dangling_next, with_bad_path])
+def test_asl_validator_rejects_a_broken_definition(breaking: Any, tmp_path: Path):
+    # GIVEN the default definition with one mistake
+    broken = definition(Settings())
+    breaking(broken)
+    # WHEN validated THEN the validator refuses it, so its acceptance above means something
+    assert asl_validator(broken, tmp_path).returncode != 0

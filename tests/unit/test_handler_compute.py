@@ -1,0 +1,52 @@
+"""The compute function: single-item and batch events, and malformed events."""
+
+import pytest
+
+from handlers import compute
+from handlers.errors import InvalidInput
+
+SQUARES_JOB = {"workload": "sum-squares", "params": {"size": 10}, "items": 10}
+
+
+def test_single_item_event_returns_its_partial():
+    assert compute.handler({"item": 7, "job": SQUARES_JOB}, None) == {"items": 1, "partial": "49"}
+
+
+def test_batch_event_returns_the_combined_partial_of_its_items():
+    event = {"Items": [1, 2, 3], "BatchInput": {"job": SQUARES_JOB}}
+    assert compute.handler(event, None) == {"items": 3, "partial": str(1 + 4 + 9)}
+
+
+def test_batch_of_original_lengths_counts_keys():
+    # Strings of 0, 1 and 2 bytes: 1 empty, 128 one-byte, 128*128 + 1863 two-byte.
+    job = {"workload": "s3-keys", "params": {"size": 3, "lengths": "original"}, "items": 3}
+    assert compute.handler({"Items": [0, 1, 2], "BatchInput": {"job": job}}, None) == {
+        "items": 3,
+        "partial": str(1 + 128 + 128 * 128 + 1863),
+    }
+
+
+def test_whole_float_items_are_accepted():
+    assert compute.handler({"item": 3.0, "job": SQUARES_JOB}, None)["partial"] == "9"
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({}, "a compute event must be"),
+        ([1, 2], "a compute event must be"),
+        ({"Items": [], "BatchInput": {"job": SQUARES_JOB}}, "non-empty array"),
+        ({"Items": 3, "BatchInput": {"job": SQUARES_JOB}}, "non-empty array"),
+        ({"Items": [1]}, "no job object"),
+        ({"Items": [1], "BatchInput": ["job"]}, "no job object"),
+        ({"item": 1}, "no job object"),
+        ({"item": 1, "job": {"workload": "nope", "params": {"size": 1}}}, "unknown workload"),
+        ({"item": 1, "job": {"workload": "sum-squares"}}, "params must be an object"),
+        ({"item": 1, "job": {"workload": "sum-squares", "params": {"size": 0}}}, "at least 1"),
+        ({"item": 10, "job": SQUARES_JOB}, "item must be at most 9"),
+        ({"item": "x", "job": SQUARES_JOB}, "item must be a whole number"),
+    ],
+)
+def test_malformed_event_is_invalid_input(event, message):
+    with pytest.raises(InvalidInput, match=message):
+        compute.handler(event, None)

@@ -1,0 +1,114 @@
+"""The start function: every bad input is refused before anything is written; a good one writes the item list."""
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from handlers import start, store
+from handlers.errors import InvalidInput
+
+BUCKET = "hpc-results"
+
+
+@pytest.fixture
+def local_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("HPC_LOCAL_STORE", str(tmp_path))
+    monkeypatch.setenv("RESULTS_BUCKET", BUCKET)
+    monkeypatch.delenv("MAX_ITEMS", raising=False)
+    return tmp_path
+
+
+def written(root):
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+
+
+def test_default_job_is_the_original_workload_with_its_items_written(local_store):
+    output = start.handler({"input": {"size": 4}, "execution": "exec-1"}, None)
+    assert output == {
+        "job": {"workload": "s3-keys", "params": {"size": 4, "lengths": "original"}, "items": 4},
+        "items": {"Bucket": BUCKET, "Key": "items/exec-1.json"},
+        "results_prefix": "results/exec-1",
+    }
+    assert json.loads((local_store / BUCKET / "items/exec-1.json").read_text()) == [0, 1, 2, 3]
+
+
+def test_workload_options_are_normalized_into_params(local_store):
+    execution_input = {"workload": "monte-carlo-pi", "size": 3, "samples_per_item": 100000, "seed": 7}
+    output = start.handler({"input": execution_input, "execution": "e"}, None)
+    assert output["job"] == {
+        "workload": "monte-carlo-pi",
+        "params": {"size": 3, "samples_per_item": 100000, "seed": 7},
+        "items": 3,
+    }
+
+
+def test_whole_float_size_from_step_functions_is_accepted(local_store):
+    output = start.handler({"input": {"size": 1024.0, "workload": "sum-squares"}, "execution": "e"}, None)
+    assert output["job"]["params"]["size"] == 1024
+    assert isinstance(output["job"]["params"]["size"], int)
+
+
+@pytest.mark.parametrize(
+    ("execution_input", "message"),
+    [
+        ([1, 2], "must be a JSON object .*an array"),
+        ("size=3", "must be a JSON object .*a string"),
+        (None, "must be a JSON object .*null"),
+        ({}, "size is required"),
+        ({"size": -1}, "size must be at least 1, got -1"),
+        ({"size": 0}, "size must be at least 1, got 0"),
+        ({"size": 2.5}, "size must be a whole number, got 2.5"),
+        ({"size": "10"}, 'size must be a whole number, got a string "10"'),
+        ({"size": True}, "size must be a whole number, got a boolean true"),
+        ({"size": None}, "size must be a whole number, got null"),
+        ({"size": 11}, r"at most 10 items, the deployment's limit \(config key maxItems\), got 11"),
+        ({"workload": "mandelbrot", "size": 3}, "unknown workload 'mandelbrot'; known workloads: .*s3-keys"),
+        ({"size": 3, "colour": "red"}, "unknown field.*'colour'.*accepted fields: workload, size, lengths"),
+        ({"workload": "sum-squares", "size": 3, "seed": 1}, "unknown field.*'seed'"),
+        ({"size": 3, "lengths": "utf16"}, "lengths must be one of"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_is_written(local_store, monkeypatch, execution_input, message):
+    monkeypatch.setenv("MAX_ITEMS", "10")
+    with pytest.raises(InvalidInput, match=message):
+        start.handler({"input": execution_input, "execution": "e"}, None)
+    assert written(local_store) == []
+
+
+def test_workload_cap_below_max_items_is_enforced(local_store):
+    with pytest.raises(InvalidInput, match="at most 60000 for workload 's3-keys'"):
+        start.handler({"input": {"size": 60_001}, "execution": "e"}, None)
+    assert written(local_store) == []
+
+
+@pytest.mark.parametrize(
+    "event", [{"execution": "e"}, {"input": {"size": 1}}, {"input": {"size": 1}, "execution": "a/b"}, [1]]
+)
+def test_malformed_start_event_is_refused(local_store, event):
+    with pytest.raises(InvalidInput, match="start event"):
+        start.handler(event, None)
+
+
+def test_missing_results_bucket_is_a_deployment_fault(local_store, monkeypatch):
+    monkeypatch.delenv("RESULTS_BUCKET")
+    with pytest.raises(RuntimeError, match="RESULTS_BUCKET"):
+        start.handler({"input": {"size": 1}, "execution": "e"}, None)
+
+
+@mock_aws
+def test_items_land_in_s3_when_no_local_store_is_set(monkeypatch):
+    # GIVEN the default S3 store against moto's S3
+    monkeypatch.delenv("HPC_LOCAL_STORE", raising=False)
+    monkeypatch.setenv("RESULTS_BUCKET", BUCKET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    store._s3_store.cache_clear()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    # WHEN the job starts
+    output = start.handler({"input": {"workload": "sum-squares", "size": 5}, "execution": "exec-9"}, None)
+    # THEN the item list is the object the Map's ItemReader will read
+    body = s3.get_object(Bucket=BUCKET, Key=output["items"]["Key"])["Body"].read()
+    assert json.loads(body) == [0, 1, 2, 3, 4]
+    store._s3_store.cache_clear()

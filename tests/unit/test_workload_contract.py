@@ -1,0 +1,50 @@
+"""Every discovered workload keeps the interface's promises (handlers/workloads docstring)."""
+
+import json
+
+import pytest
+
+import handlers.workloads as workloads
+
+# Small jobs, so each workload's check is quick.
+SMALL_OPTIONS = {"monte-carlo-pi": {"samples_per_item": 50}}
+
+
+@pytest.fixture(params=sorted(workloads.registry()))
+def workload(request):
+    return workloads.registry()[request.param]
+
+
+def small_params(workload):
+    return workloads.params_for(workload, {"size": 9, **SMALL_OPTIONS.get(workload.NAME, {})})
+
+
+def test_parse_is_idempotent(workload):
+    params = small_params(workload)
+    assert workloads.params_for(workload, params) == params
+
+
+def test_options_are_documented_one_line_each(workload):
+    assert workload.DESCRIPTION and "\n" not in workload.DESCRIPTION
+    assert all(isinstance(text, str) and text and "\n" not in text for text in workload.OPTIONS.values())
+    assert not set(workload.OPTIONS) & {"workload", "size"}
+
+
+def test_batches_in_any_grouping_present_the_same_result(workload):
+    # GIVEN the job's items computed one by one, and in uneven batches
+    params = small_params(workload)
+    values = list(workload.items(params))
+    singles = [workload.compute([value], params) for value in values]
+    batches = [workload.compute(values[:2], params), workload.compute(values[2:], params)]
+    # WHEN the partials travel as JSON (as through the Map) and are combined in different groupings
+    singles, batches = json.loads(json.dumps(singles)), json.loads(json.dumps(batches))
+    flat = workload.present(workload.combine(singles), params)
+    nested = workload.present(workload.combine([workload.combine(singles[:4]), workload.combine(singles[4:])]), params)
+    batched = workload.present(workload.combine(batches), params)
+    # THEN every grouping presents the same result
+    assert "result" in flat
+    for other in (nested, batched):
+        if isinstance(flat["result"], float):
+            assert other["result"] == pytest.approx(flat["result"], rel=1e-12)
+        else:
+            assert other == flat

@@ -1,0 +1,151 @@
+"""The s3-keys workload against the original design's kernel, transcribed literally, and an independent method."""
+
+import math
+import sys
+from itertools import islice
+
+import pytest
+
+from handlers.errors import InvalidInput
+from handlers.workloads import s3_keys
+
+sys.set_int_max_str_digits(0)
+
+
+# The original compute function, transcribed literally (the per-item triple loop of multinomials).
+def multinomial(*vals):
+    result = 1
+    for i in vals:
+        result *= math.factorial(i)
+    return math.factorial(sum(vals)) // result
+
+
+def original_handler(event, context):
+    result = 0
+    i = int(event["index"])
+    for j in range(0, event["size"] // 2 + 1):
+        if 2 * j > i:
+            break
+        for k in range(0, event["size"] // 3 + 1):
+            if 2 * j + 3 * k > i:
+                break
+            for l in range(0, event["size"] // 4 + 1):  # noqa: E741 -- the original's name
+                if 2 * j + 3 * k + 4 * l > i:
+                    break
+                result += (
+                    multinomial(i - 2 * j - 3 * k - 4 * l, j, k, l)
+                    * 128 ** (i - 2 * j - 3 * k - 4 * l)
+                    * 1863 ** (j)
+                    * 42451 ** (k)
+                    * 78341 ** (l)
+                )
+    event.update({"result": result})
+    return event
+
+
+def original_item(i: int, size: int = 1024) -> int:
+    return original_handler({"index": i, "size": size}, None)["result"]
+
+
+def total_by_matrix_power(n: int) -> int:
+    """Sum of f(0..n-1) by squaring a 5x5 transfer matrix (state: f(i), f(i-1), f(i-2), f(i-3), running sum).
+
+    A different formulation from the workload's step-by-step recurrence: it never visits the intermediate lengths.
+    """
+    step = [
+        [128, 1863, 42451, 78341, 0],
+        [1, 0, 0, 0, 0],
+        [0, 1, 0, 0, 0],
+        [0, 0, 1, 0, 0],
+        [1, 0, 0, 0, 1],  # sum(i+1) = sum(i) + f(i)
+    ]
+
+    def multiply(a, b):
+        return [[sum(a[r][k] * b[k][c] for k in range(5)) for c in range(5)] for r in range(5)]
+
+    power = [[int(r == c) for c in range(5)] for r in range(5)]
+    while n:
+        if n & 1:
+            power = multiply(power, step)
+        step = multiply(step, step)
+        n >>= 1
+    state = [1, 0, 0, 0, 0]  # f(0) = 1, f(<0) = 0, nothing summed yet
+    return sum(power[4][k] * state[k] for k in range(5))
+
+
+def original_job(size: int) -> dict:
+    return s3_keys.parse(size, {})
+
+
+def test_key_counts_equal_the_original_kernel_for_every_length_below_60():
+    ours = list(islice(s3_keys.key_counts(), 60))
+    assert ours == [original_item(i) for i in range(60)]
+
+
+@pytest.mark.parametrize("length", [97, 150, 211])
+def test_single_item_compute_equals_the_original_kernel_at_longer_lengths(length):
+    assert s3_keys.compute([length], original_job(1024)) == str(original_item(length))
+
+
+def test_batch_partial_is_the_sum_of_the_original_kernel_over_its_items():
+    items = [0, 3, 17, 59, 42]
+    assert s3_keys.compute(items, original_job(1024)) == str(sum(original_item(i) for i in items))
+
+
+def test_size_1024_total_matches_an_independent_method_and_the_original_range():
+    # GIVEN the job the original ran, {"size": 1024}, split into batches as the Map would
+    params = original_job(1024)
+    lengths = list(s3_keys.items(params))
+    partials = [s3_keys.compute(lengths[start : start + 100], params) for start in range(0, 1024, 100)]
+    # WHEN the batches are combined and presented
+    output = s3_keys.present(s3_keys.combine(partials), params)
+    # THEN it equals the transfer-matrix sum over lengths 0..1023, a 2,206-digit integer
+    expected = total_by_matrix_power(1024)
+    assert output["result"] == str(expected)
+    assert output["digits"] == len(str(expected)) == 2206
+    assert lengths == list(range(1024))
+    # and its first 60 terms are exactly the original kernel's
+    head = s3_keys.combine([s3_keys.compute(list(range(60)), params)])
+    assert int(head) == sum(original_item(i) for i in range(60)) == total_by_matrix_power(60)
+
+
+def test_s3_lengths_count_keys_of_1_to_size_bytes():
+    params = s3_keys.parse(1024, {"lengths": "s3"})
+    assert list(s3_keys.items(params)) == list(range(1, 1025))
+    total = int(s3_keys.compute(list(s3_keys.items(params)), params))
+    # lengths 1..1024 = lengths 0..1024 minus the empty key
+    assert total == total_by_matrix_power(1025) - 1
+
+
+def test_size_5000_result_passes_the_4300_digit_conversion_limit():
+    params = original_job(5000)
+    output = s3_keys.present(s3_keys.compute(list(s3_keys.items(params)), params), params)
+    assert output["digits"] > 4300
+    assert int(output["result"]) == total_by_matrix_power(5000)
+
+
+def test_size_above_the_payload_cap_is_refused_with_the_reason():
+    with pytest.raises(InvalidInput, match=r"at most 60000 .*256 KiB"):
+        s3_keys.parse(s3_keys.MAX_SIZE + 1, {})
+
+
+def test_largest_result_fits_in_half_a_state_payload():
+    # The cap's justification: ~2.156 digits per byte of length, measured with the independent method.
+    digits_per_length = len(str(total_by_matrix_power(2000))) / 2000
+    assert digits_per_length * s3_keys.MAX_SIZE < 256 * 1024 / 2
+
+
+def test_unknown_lengths_option_is_refused_naming_the_choices():
+    with pytest.raises(InvalidInput, match="'original', 's3'"):
+        s3_keys.parse(10, {"lengths": "utf16"})
+
+
+@pytest.mark.parametrize("item", [-1, 10, "3", None, 2.5])
+def test_compute_refuses_items_outside_the_job(item):
+    with pytest.raises(InvalidInput):
+        s3_keys.compute([item], original_job(10))
+
+
+def test_parse_is_idempotent():
+    params = s3_keys.parse(7, {"lengths": "s3"})
+    assert s3_keys.parse(params["size"], {"lengths": params["lengths"]}) == params
