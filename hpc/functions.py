@@ -6,7 +6,9 @@ handlers with the same environment, so a setting means the same thing in both pl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hpc.settings import Settings
 
@@ -20,7 +22,8 @@ class FunctionSpec:
     """Lambda handler string, `module.function` relative to the archive root (which holds `handlers/`)."""
     memory_mb: int
     timeout_seconds: int
-    environment: dict[str, str]
+    environment: Mapping[str, Any]
+    """Variables the handler reads; str values (the stack's bucket name is a Pulumi Output until deployed)."""
 
     @property
     def entry_point(self) -> str:
@@ -29,8 +32,11 @@ class FunctionSpec:
         return f"{module}:{function}"
 
 
-def function_specs(settings: Settings, bucket: str) -> dict[str, FunctionSpec]:
-    """Start, compute and sum, keyed by those names. Only the functions that touch S3 learn the bucket's name."""
+def function_specs(settings: Settings, bucket: Any) -> dict[str, FunctionSpec]:
+    """Start, compute and sum, keyed by those names. Only the functions that touch S3 learn the bucket's name.
+
+    No secrets travel in the environment: the functions reach AWS through their roles.
+    """
     # Lifts CPython's 4,300-digit int<->str limit in the runtime's own JSON marshalling too, not only in our code.
     common = {"PYTHONINTMAXSTRDIGITS": "0"}
     return {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from asl.definition import Functions, definition_json
+from hpc.functions import FUNCTION_KEYS, FunctionSpec, function_specs
 from hpc.settings import Settings
 from infra import iam
 from infra.bucket import results_bucket
@@ -24,24 +24,12 @@ EXAMPLE_INPUT = '{"size": 1024}'
 LAMBDA_LOG_PREFIX = "/aws/lambda/"
 STATES_LOG_PREFIX = "/aws/vendedlogs/states/"  # the prefix AWS's own log-delivery policy is sized for
 
-# The runtime's JSON marshaller refuses integers above 4,300 digits unless this lifts the limit.
-COMMON_ENVIRONMENT = {"PYTHONINTMAXSTRDIGITS": "0"}
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One Lambda function: its module under `handlers/`, its sizing and its environment."""
-
-    kind: str
-    memory_mb: int
-    timeout_seconds: int
-    environment: dict[str, pulumi.Input[str]]
-    policy: Callable[[iam.Account, str, str], dict[str, Any]]
-    """(account, log group name, bucket name) -> the role's policy document."""
-
-    @property
-    def handler(self) -> str:
-        return f"{HANDLERS_PACKAGE}.{self.kind}.handler"
+# Which role policy each function gets: (account, its log group name, bucket name) -> policy document.
+POLICIES: dict[str, Callable[[iam.Account, str, str], dict[str, Any]]] = {
+    "start": iam.start_function_policy,
+    "compute": lambda account, log_group, _bucket: iam.compute_function_policy(account, log_group),
+    "sum": iam.sum_function_policy,
+}
 
 
 class HpcCluster(pulumi.ComponentResource):
@@ -68,7 +56,8 @@ class HpcCluster(pulumi.ComponentResource):
         self._code = handler_archive(Path(handlers_dir))
 
         bucket = results_bucket(name, settings, self._account, parent=self)
-        start, compute, sum_ = (self._function(spec, bucket.bucket) for spec in function_specs(settings, bucket.bucket))
+        specs = function_specs(settings, bucket.bucket)
+        start, compute, sum_ = (self._function(specs[key], bucket.bucket) for key in FUNCTION_KEYS)
         machine = self._state_machine(start, compute, sum_, bucket)
 
         self.state_machine_arn = machine.arn
@@ -111,26 +100,26 @@ class HpcCluster(pulumi.ComponentResource):
 
     def _function(self, spec: FunctionSpec, bucket_name: pulumi.Output[str]) -> aws.lambda_.Function:
         """A function with its own log group and its own role, allowed only what its spec's policy grants."""
-        function_name = f"{self._settings.state_machine_name}-{spec.kind}"
+        function_name = f"{self._settings.state_machine_name}-{spec.key}"
         log_group_name = LAMBDA_LOG_PREFIX + function_name
         # Created before the function, so Lambda never makes an unmanaged, never-expiring group of that name.
         log_group = aws.cloudwatch.LogGroup(
-            f"{self._name}-{spec.kind}-logs",
+            f"{self._name}-{spec.key}-logs",
             name=log_group_name,
             retention_in_days=self._settings.log_retention_days,
             opts=self._child(),
         )
-        role = self._role(spec.kind, "lambda.amazonaws.com")
+        role = self._role(spec.key, "lambda.amazonaws.com")
         role_policy = aws.iam.RolePolicy(
-            f"{self._name}-{spec.kind}-policy",
+            f"{self._name}-{spec.key}-policy",
             role=role.id,
             policy=pulumi.Output.all(self._account, bucket_name).apply(
-                lambda args: json.dumps(spec.policy(args[0], log_group_name, args[1]))
+                lambda args: json.dumps(POLICIES[spec.key](args[0], log_group_name, args[1]))
             ),
             opts=self._child(),
         )
         return aws.lambda_.Function(
-            f"{self._name}-{spec.kind}",
+            f"{self._name}-{spec.key}",
             name=function_name,
             role=role.arn,
             runtime=RUNTIME,
@@ -139,7 +128,7 @@ class HpcCluster(pulumi.ComponentResource):
             code=self._code,
             memory_size=spec.memory_mb,
             timeout=spec.timeout_seconds,
-            environment={"variables": {**COMMON_ENVIRONMENT, **spec.environment}},
+            environment={"variables": spec.environment},
             logging_config={"log_format": "Text", "log_group": log_group.name},
             opts=self._child(depends_on=[role_policy]),
         )
@@ -187,33 +176,6 @@ class HpcCluster(pulumi.ComponentResource):
             # CreateStateMachine checks the role may deliver logs, so the policy must be in place first.
             opts=self._child(depends_on=[role_policy]),
         )
-
-
-def function_specs(settings: Settings, bucket_name: pulumi.Input[str]) -> list[FunctionSpec]:
-    """Start, compute and sum, in that order. No secrets travel in the environment."""
-    return [
-        FunctionSpec(
-            "start",
-            settings.start_memory_mb,
-            settings.start_timeout_seconds,
-            {"RESULTS_BUCKET": bucket_name, "MAX_ITEMS": str(settings.max_items)},
-            lambda account, log_group, bucket: iam.start_function_policy(account, log_group, bucket),
-        ),
-        FunctionSpec(
-            "compute",
-            settings.compute_memory_mb,
-            settings.compute_timeout_seconds,
-            {},
-            lambda account, log_group, _bucket: iam.compute_function_policy(account, log_group),
-        ),
-        FunctionSpec(
-            "sum",
-            settings.sum_memory_mb,
-            settings.sum_timeout_seconds,
-            {"RESULTS_BUCKET": bucket_name, "TOLERATED_FAILURE_PERCENTAGE": str(settings.tolerated_failure_percentage)},
-            lambda account, log_group, bucket: iam.sum_function_policy(account, log_group, bucket),
-        ),
-    ]
 
 
 def handler_archive(directory: Path) -> pulumi.AssetArchive:
