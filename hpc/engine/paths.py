@@ -17,13 +17,19 @@ from typing import Any
 
 from jsonpath_ng import jsonpath
 from jsonpath_ng.exceptions import JSONPathError
-from jsonpath_ng.ext import parse as _parse
+from jsonpath_ng.ext.parser import ExtendedJsonPathParser
 
 from hpc.engine.errors import InvalidDefinition, StatesError
 
 
 class PathSyntaxError(InvalidDefinition):
     """A string that should be a JSONPath does not parse."""
+
+
+@lru_cache(maxsize=1)
+def _parser() -> ExtendedJsonPathParser:
+    # One parser for the process: building one per path (what `jsonpath_ng.ext.parse` does) reloads its tables.
+    return ExtendedJsonPathParser()
 
 
 @lru_cache(maxsize=4096)
@@ -33,7 +39,7 @@ def compile_path(path: str) -> jsonpath.JSONPath:
         raise PathSyntaxError(f"{path!r} is not a JSONPath (it must start with '$')")
     text = path[1:] if path.startswith("$$") else path
     try:
-        return _parse(text)
+        return _parser().parse(text)
     except (JSONPathError, ValueError, TypeError, AttributeError) as error:
         raise PathSyntaxError(f"{path!r} is not a valid JSONPath: {error}") from None
 
