@@ -22,6 +22,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 EXIT_INTERRUPTED = 130
+REFUSED_INPUT_ERROR = "InvalidInput"  # handlers.errors.InvalidInput, as the execution's error name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,7 +113,9 @@ def _run_cloud(args: argparse.Namespace, job: dict[str, Any]) -> Any:
 
 def _report(status: str, output: Any, error: str | None, cause: str | None, elapsed: float, *, as_json: bool) -> int:
     if status != "SUCCEEDED":
-        return _fail(f"{error}: {cause}" if cause else str(error), EXIT_FAILED)
+        # The start function refusing the job is a refused input, like InvalidExecutionInput: exit 2, not 1.
+        code = EXIT_USAGE if error == REFUSED_INPUT_ERROR else EXIT_FAILED
+        return _fail(f"{error}: {cause}" if cause else str(error), code)
     sys.set_int_max_str_digits(0)
     if as_json:
         print(json.dumps(output))

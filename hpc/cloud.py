@@ -59,8 +59,8 @@ def run_in_cloud(
     poll_seconds: float = POLL_SECONDS,
 ) -> CloudResult:
     """Start an execution and wait for it. Ctrl-C stops the execution in AWS before re-raising."""
-    sfn = client or _stepfunctions_client()
     try:
+        sfn = client or _stepfunctions_client(region_of(state_machine_arn))
         execution_arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(job))["executionArn"]
     except Exception as error:  # botocore raises many shapes; the user needs the message, not the class tree
         raise CloudError(f"could not start an execution of {state_machine_arn}: {error}") from error
@@ -117,7 +117,13 @@ def _result(execution_arn: str, described: dict[str, Any]) -> CloudResult:
     )
 
 
-def _stepfunctions_client() -> Any:
+def region_of(arn: str) -> str | None:
+    """The Region an ARN names (`arn:aws:states:<region>:...`), so no separate Region setting is needed."""
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 and parts[0] == "arn" and parts[3] else None
+
+
+def _stepfunctions_client(region: str | None) -> Any:
     import boto3
 
-    return boto3.client("stepfunctions")
+    return boto3.client("stepfunctions", region_name=region)

@@ -32,7 +32,10 @@ def build_input(*, size: int | None, workload: str | None, raw_input: str | None
 
 
 def check_input_size(job: Any) -> None:
-    encoded = len(json.dumps(job).encode())
+    try:
+        encoded = len(json.dumps(job, allow_nan=False).encode())
+    except ValueError:  # Python's json reads NaN and Infinity (and 1e400 as inf); JSON, and StartExecution, do not
+        raise InvalidExecutionInput("the input holds NaN or Infinity, which is not JSON; use a finite number") from None
     if encoded > MAX_INPUT_BYTES:
         raise InvalidExecutionInput(
             f"the input is {encoded:,} bytes; Step Functions accepts at most {MAX_INPUT_BYTES:,} "

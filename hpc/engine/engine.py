@@ -110,6 +110,7 @@ class LocalEngine:
 
 def _checked_input(value: Any) -> Any:
     try:
+        json.dumps(value, allow_nan=False)  # NaN and Infinity are not JSON: StartExecution refuses them
         text = limits.to_json(value)
     except (TypeError, ValueError) as error:
         raise InvalidExecutionInput(f"the execution input must be JSON: {error}") from None

@@ -12,138 +12,16 @@ What moto 5.2 cannot cover, so these tests do not claim it:
 
 from __future__ import annotations
 
-import io
 import json
-import math
-import time
-import uuid
-import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import boto3
+import moto_stack
 import pytest
-from moto import mock_aws
-from moto_lambda import Handler, serve_handlers_in_process
-from moto_result_writer import write_result_files
+from moto_lambda import Handler
+from moto_stack import BUCKET, MotoStack, deploy_to_moto, original_item
 
-from asl.definition import Functions, definition_json
-from hpc.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
-BUCKET = "hpc-results-moto"
-MACHINE = "hpc-moto"
-# Unbatched (moto has no ItemBatcher); a small MaxConcurrency, because moto starts one thread per allowed child.
-SETTINGS = Settings(state_machine_name=MACHINE, max_items_per_batch=1, max_concurrency=4)
-WAIT_SECONDS = 60
-
-
-@dataclass
-class MotoStack:
-    sfn: Any
-    s3: Any
-    state_machine_arn: str
-
-    def run(self, execution_input: Any) -> dict[str, Any]:
-        """Start a named execution and wait for it to end; returns DescribeExecution."""
-        name = f"job-{uuid.uuid4().hex[:12]}"
-        arn = self.sfn.start_execution(
-            stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(execution_input)
-        )["executionArn"]
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            described = self.sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING":
-                return described
-            time.sleep(0.05)
-        raise AssertionError(f"execution {name} still running after {WAIT_SECONDS} s")
-
-    def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        return self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-
-
-def deploy_to_moto(wrap: Callable[[str, Handler], Handler] | None, monkeypatch: pytest.MonkeyPatch) -> MotoStack:
-    serve_handlers_in_process(monkeypatch, wrap)
-    write_result_files(monkeypatch)
-    iam, s3, lam, sfn = (
-        boto3.client(service, region_name=REGION) for service in ("iam", "s3", "lambda", "stepfunctions")
-    )
-    s3.create_bucket(Bucket=BUCKET)
-    role = iam.create_role(RoleName="hpc-moto", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    environments = {
-        "start": {"RESULTS_BUCKET": BUCKET, "MAX_ITEMS": str(SETTINGS.max_items)},
-        "compute": {},
-        "sum": {"RESULTS_BUCKET": BUCKET, "TOLERATED_FAILURE_PERCENTAGE": str(SETTINGS.tolerated_failure_percentage)},
-    }
-    arns = {
-        kind: lam.create_function(
-            FunctionName=f"{MACHINE}-{kind}",
-            Runtime="python3.13",
-            Role=role,
-            Handler=f"handlers.{kind}.handler",
-            Code={"ZipFile": handlers_zip()},
-            Environment={"Variables": {"PYTHONINTMAXSTRDIGITS": "0", **environment}},
-        )["FunctionArn"]
-        for kind, environment in environments.items()
-    }
-    definition = definition_json(Functions(arns["start"], arns["compute"], arns["sum"]), BUCKET, SETTINGS)
-    machine = sfn.create_state_machine(name=MACHINE, definition=definition, roleArn=role)["stateMachineArn"]
-    return MotoStack(sfn=sfn, s3=s3, state_machine_arn=machine)
-
-
-def handlers_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted((REPO / "handlers").rglob("*.py")):
-            archive.write(path, path.relative_to(REPO).as_posix())
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("HPC_LOCAL_STORE", raising=False)  # the handlers must use S3 (moto), not a local directory
-    from handlers import store
-
-    store._s3_store.cache_clear()  # a client from an earlier test would carry no state of this one's moto
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield
-    store._s3_store.cache_clear()
-
-
-@pytest.fixture
-def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> MotoStack:
-    return deploy_to_moto(None, monkeypatch)
-
-
-def original_item(i: int, size: int) -> int:
-    """The original design's compute function, verbatim in substance: a triple loop of multinomials."""
-
-    def multinomial(*values: int) -> int:
-        result = 1
-        for value in values:
-            result *= math.factorial(value)
-        return math.factorial(sum(values)) // result
-
-    result = 0
-    for j in range(0, size // 2 + 1):
-        if 2 * j > i:
-            break
-        for k in range(0, size // 3 + 1):
-            if 2 * j + 3 * k > i:
-                break
-            for m in range(0, size // 4 + 1):
-                if 2 * j + 3 * k + 4 * m > i:
-                    break
-                rest = i - 2 * j - 3 * k - 4 * m
-                result += multinomial(rest, j, k, m) * 128**rest * 1863**j * 42451**k * 78341**m
-    return result
+aws = moto_stack.aws  # the harness's fixtures, used by the tests below
+stack = moto_stack.stack
 
 
 def test_moto_sum_of_40_items_equals_the_original_triple_loop(stack: MotoStack):

@@ -32,3 +32,10 @@ def test_function_specs_share_one_bucket_and_lift_the_digit_limit():
     assert "RESULTS_BUCKET" not in specs["compute"].environment
     assert all(spec.environment["PYTHONINTMAXSTRDIGITS"] == "0" for spec in specs.values())
     assert specs["compute"].entry_point == "handlers.compute:handler"
+
+
+def test_the_region_comes_from_the_state_machine_arn():
+    from hpc.cloud import region_of
+
+    assert region_of("arn:aws:states:eu-west-1:123456789012:stateMachine:hpc-dev") == "eu-west-1"
+    assert region_of("hpc-dev") is None
