@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from itertools import islice
 from typing import Any
 
 from handlers.errors import InvalidInput
@@ -62,13 +61,37 @@ def items(params: dict[str, Any]) -> range:
     return length_range(params)
 
 
-def key_counts() -> Iterator[int]:
-    """f(0), f(1), f(2), ...: the number of keys of each byte length, without end."""
-    a, b, c, d = 0, 0, 0, 1  # f(i-3), f(i-2), f(i-1), f(i) for i = 0
+Window = tuple[int, int, int, int]
+ORIGIN: tuple[int, Window] = (0, (0, 0, 0, 1))  # i = 0 and f(i-3), f(i-2), f(i-1), f(i)
+
+# The furthest point this process has run the recurrence to. A warm Lambda container, like a local worker, is handed
+# batch after batch, mostly in increasing order: resuming here instead of at f(0) skips the steps already taken.
+_furthest: tuple[int, Window] = ORIGIN
+
+
+def key_counts(start: tuple[int, Window] = ORIGIN) -> Iterator[int]:
+    """f(i), f(i+1), ... from a known point (i, window); by default f(0), f(1), ...: the keys of each byte length."""
+    _, (a, b, c, d) = start
     ones, twos, threes, fours = CHOICES_BY_WIDTH
     while True:
         yield d
         a, b, c, d = b, c, d, ones * d + twos * c + threes * b + fours * a
+
+
+def counts_through(last: int, first: int = 0) -> Iterator[tuple[int, int]]:
+    """(i, f(i)) for first <= i <= last, resumed from this process's furthest point when that is not past `first`."""
+    global _furthest
+    i, window = _furthest if _furthest[0] <= first else ORIGIN
+    a, b, c, d = window
+    ones, twos, threes, fours = CHOICES_BY_WIDTH
+    while True:
+        if i >= first:
+            yield i, d
+        if i == last:
+            break
+        a, b, c, d = b, c, d, ones * d + twos * c + threes * b + fours * a
+        i += 1
+    _furthest = (i, (a, b, c, d))
 
 
 def compute(items: list[Any], params: dict[str, Any]) -> str:
@@ -78,7 +101,7 @@ def compute(items: list[Any], params: dict[str, Any]) -> str:
     for length in lengths:
         multiplicity[length] = multiplicity.get(length, 0) + 1
     total = 0
-    for length, count in enumerate(islice(key_counts(), max(lengths) + 1)):
+    for length, count in counts_through(max(lengths), first=min(lengths)):
         if length in multiplicity:
             total += multiplicity[length] * count
     return str(total)

@@ -149,3 +149,24 @@ def test_compute_refuses_items_outside_the_job(item):
 def test_parse_is_idempotent():
     params = s3_keys.parse(7, {"lengths": "s3"})
     assert s3_keys.parse(params["size"], {"lengths": params["lengths"]}) == params
+
+
+def test_batches_give_the_same_partials_in_any_order_despite_resuming():
+    # GIVEN batches of the 1024 job, and their partials computed in increasing order (each resumes the last)
+    params = s3_keys.parse(1024, {})
+    batches = [list(range(start, start + 100)) for start in range(0, 1024, 100)]
+    batches[-1] = [b for b in batches[-1] if b < 1024]
+    increasing = [s3_keys.compute(batch, params) for batch in batches]
+    # WHEN the same batches run in decreasing and in shuffled order, and overlapping or repeated
+    decreasing = [s3_keys.compute(batch, params) for batch in reversed(batches)][::-1]
+    order = [5, 0, 9, 3, 3, 10, 1]
+    shuffled = {index: s3_keys.compute(batches[index], params) for index in order}
+    # THEN every partial equals a fresh computation from f(0)
+    fresh = [str(sum(_fresh(batch))) for batch in batches]
+    assert increasing == decreasing == fresh
+    assert all(shuffled[index] == fresh[index] for index in order)
+
+
+def _fresh(batch: list[int]) -> list[int]:
+    counts = list(islice(s3_keys.key_counts(), batch[-1] + 1))
+    return [counts[i] for i in batch]
