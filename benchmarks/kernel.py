@@ -18,50 +18,11 @@ import shlex
 import sys
 import time
 
+from benchmarks.original_design import original_handler
 from benchmarks.report import write_section
 from handlers.workloads import s3_keys
 
 sys.set_int_max_str_digits(0)
-
-
-# --- The original compute function, transcribed literally from the design we improve on (do not optimise). ---
-def multinomial(*vals):
-    result = 1
-    for i in vals:
-        result *= math.factorial(i)
-    return math.factorial(sum(vals)) // result
-
-
-def original_handler(event, context):
-    result = 0
-
-    i = int(event["index"])
-    for j in range(0, event["size"] // 2 + 1):
-        if 2 * j > i:
-            break
-
-        # @show i, j
-        for k in range(0, event["size"] // 3 + 1):
-            if 2 * j + 3 * k > i:
-                break
-
-            for l in range(0, event["size"] // 4 + 1):  # noqa: E741 -- the original's name
-                if 2 * j + 3 * k + 4 * l > i:
-                    break
-
-                result += (
-                    multinomial(i - 2 * j - 3 * k - 4 * l, j, k, l)
-                    * 128 ** (i - 2 * j - 3 * k - 4 * l)
-                    * 1863 ** (j)
-                    * 42451 ** (k)
-                    * 78341 ** (l)
-                )
-
-    event.update({"result": result})
-    return event
-
-
-# --- end of the original ---
 
 
 def time_original(item: int, size: int) -> tuple[float, int]:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hpc.progress import MapProgress
+
 # DescribeMapRun and ListMapRuns refill at one call per second; polling each at most once a second stays inside that.
 POLL_SECONDS = 1.0
 INTERRUPT_ERROR = "UserInterrupted"
@@ -18,15 +20,6 @@ INTERRUPT_ERROR = "UserInterrupted"
 
 class CloudError(RuntimeError):
     """The deployed stack cannot be reached or named (no ARN, no Pulumi CLI, an AWS error)."""
-
-
-@dataclass(frozen=True)
-class MapRunCounts:
-    total: int
-    succeeded: int
-    failed: int
-    running: int
-    pending: int
 
 
 @dataclass(frozen=True)
@@ -55,7 +48,7 @@ def run_in_cloud(
     state_machine_arn: str,
     *,
     client: Any = None,
-    on_progress: Callable[[MapRunCounts], None] | None = None,
+    on_progress: Callable[[MapProgress], None] | None = None,
     poll_seconds: float = POLL_SECONDS,
 ) -> CloudResult:
     """Start an execution and wait for it. Ctrl-C stops the execution in AWS before re-raising."""
@@ -72,7 +65,7 @@ def run_in_cloud(
 
 
 def _wait(
-    sfn: Any, execution_arn: str, on_progress: Callable[[MapRunCounts], None] | None, poll_seconds: float
+    sfn: Any, execution_arn: str, on_progress: Callable[[MapProgress], None] | None, poll_seconds: float
 ) -> CloudResult:
     map_run_arn: str | None = None
     while True:
@@ -91,10 +84,10 @@ def _first_map_run(sfn: Any, execution_arn: str) -> str | None:
     return runs[0]["mapRunArn"] if runs else None
 
 
-def _map_run_counts(sfn: Any, map_run_arn: str) -> MapRunCounts:
+def _map_run_counts(sfn: Any, map_run_arn: str) -> MapProgress:
     counts = sfn.describe_map_run(mapRunArn=map_run_arn)["itemCounts"]
     failed = counts.get("failed", 0) + counts.get("timedOut", 0) + counts.get("aborted", 0)
-    return MapRunCounts(
+    return MapProgress(
         total=counts.get("total", 0),
         succeeded=counts.get("succeeded", 0),
         failed=failed,

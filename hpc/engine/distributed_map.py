@@ -34,21 +34,11 @@ from typing import Any
 from hpc.engine import item_reader, limits, paths, pool, result_writer, templates
 from hpc.engine.errors import EngineFault, StatesError
 from hpc.engine.interpreter import Execution, Interpreter, Runtime, timestamp
+from hpc.progress import MapProgress
 
 PROGRESS_INTERVAL_SECONDS = 0.1
 EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
 SUCCEEDED, FAILED = 0, 1
-
-
-@dataclass(frozen=True)
-class MapProgress:
-    """Item counts of the running Map Run (as DescribeMapRun's itemCounts); `running` are items held by workers."""
-
-    total: int
-    succeeded: int
-    failed: int
-    running: int
-    pending: int
 
 
 @dataclass(frozen=True)

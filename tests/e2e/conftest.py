@@ -1,4 +1,4 @@
-"""Shared by the end-to-end tests: the `hpc` command run as a user runs it, with or without injected faults.
+"""Fixtures for the end-to-end tests. The helpers that run the `hpc` command live in command.py.
 
 The moto deployment (fixtures `aws` and `stack`, `deploy_to_moto`) lives in tests/execution/moto_stack.py and is
 made available here, so these tests run the very definition and handlers the moto execution tests run.
@@ -6,49 +6,11 @@ made available here, so these tests run the very definition and handlers the mot
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-E2E = Path(__file__).resolve().parent
-REPO = E2E.parents[1]
-if str(REPO / "tests" / "execution") not in sys.path:
-    # Appended, not prepended: tests/execution holds a conftest.py too, and it must not shadow this one.
-    sys.path.append(str(REPO / "tests" / "execution"))
+EXECUTION_TESTS = Path(__file__).resolve().parents[1] / "execution"
+if str(EXECUTION_TESTS) not in sys.path:
+    sys.path.append(str(EXECUTION_TESTS))
 
 from moto_stack import aws, stack  # noqa: E402, F401 - fixtures, re-exported for the tests here
-
-HANG_SECONDS = 120  # a run still going after this long is reported as a hang, not waited on
-
-
-def hpc(*args: str, faults: dict[str, Any] | None = None, timeout: float = HANG_SECONDS) -> subprocess.CompletedProcess:
-    """Run `hpc ARGS` in a new Python process from the repository root (where Pulumi.dev.yaml is read).
-
-    With `faults`, the local run's compute and sum functions are the fault-injecting wrappers of faulty_compute.py.
-    """
-    environment = {key: value for key, value in os.environ.items() if key != "HPC_LOCAL_STORE"}
-    if faults is None:
-        command = [sys.executable, "-m", "hpc.cli", *args]
-    else:
-        command = [sys.executable, "-m", "faulty_compute", *args]
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(E2E), environment.get("PYTHONPATH")]))
-        environment["HPC_FAULTS"] = json.dumps(faults)
-    return subprocess.run(
-        command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-def stored_files(root: Path) -> list[str]:
-    """Every object a run left under its --store directory, as paths relative to it."""
-    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
-
-
-def assert_clean_refusal(done: subprocess.CompletedProcess, error: str, exit_status: int) -> None:
-    """The command refused with `error: <error>: ...` on stderr, the given status, nothing on stdout, no traceback."""
-    assert done.returncode == exit_status, done.stderr
-    assert done.stderr.startswith(f"error: {error}: "), done.stderr
-    assert "Traceback" not in done.stderr
-    assert done.stdout == ""

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import assert_clean_refusal, hpc, stored_files
+from command import assert_clean_refusal, hpc, stored_files
 from moto_stack import BUCKET
 from moto_stack import SETTINGS as MOTO_SETTINGS
 

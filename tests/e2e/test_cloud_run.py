@@ -34,10 +34,12 @@ if str(EXECUTION_TESTS) not in sys.path:  # the moto harness lives beside the ex
 
 import moto_stack  # noqa: E402
 from moto_lambda import Handler  # noqa: E402
-from moto_stack import MotoStack, StepFunctionsAsOnAws, deploy_to_moto, original_item  # noqa: E402
+from moto_stack import MotoStack, StepFunctionsAsOnAws, deploy_to_moto  # noqa: E402
 
+from benchmarks.original_design import original_item  # noqa: E402
 from hpc import cloud  # noqa: E402
 from hpc.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, main  # noqa: E402
+from hpc.progress import MapProgress  # noqa: E402
 
 aws = moto_stack.aws  # the harness's fixtures, used by the tests below
 stack = moto_stack.stack
@@ -150,9 +152,9 @@ def test_cloud_progress_reports_map_run_counts_with_one_call_of_each_api_per_pol
     # GIVEN a stack whose compute calls wait until progress has been seen once
     stack = deploy_to_moto(gate.wrap, monkeypatch)
     client = connect(stack, monkeypatch)
-    seen: list[cloud.MapRunCounts] = []
+    seen: list[MapProgress] = []
 
-    def progress(counts: cloud.MapRunCounts) -> None:
+    def progress(counts: MapProgress) -> None:
         seen.append(counts)
         if counts.running:
             gate.open()
@@ -185,7 +187,7 @@ def test_cloud_run_interrupted_in_progress_stops_the_execution(aws: None, gate: 
     stack = deploy_to_moto(gate.wrap, monkeypatch)
     client = connect(stack, monkeypatch)
 
-    def interrupt(counts: cloud.MapRunCounts) -> None:
+    def interrupt(counts: MapProgress) -> None:
         raise KeyboardInterrupt
 
     # WHEN Ctrl-C arrives while progress is being reported

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HANG_SECONDS, REPO, assert_clean_refusal, hpc
+from command import HANG_SECONDS, REPO, assert_clean_refusal, hpc
 
 EXIT_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 1, 3, 130
 

@@ -14,7 +14,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import HANG_SECONDS, REPO, hpc
+from command import HANG_SECONDS, REPO, hpc
 
 from asl.definition import build_definition
 from handlers import results

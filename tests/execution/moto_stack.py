@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import sys
 import time
 import uuid
@@ -174,28 +173,3 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> MotoStack:
     return deploy_to_moto(None, monkeypatch)
-
-
-def original_item(i: int, size: int) -> int:
-    """The original design's compute function, verbatim in substance: a triple loop of multinomials.
-    An independent reference for expected totals: it shares no code with the workloads."""
-
-    def multinomial(*values: int) -> int:
-        result = 1
-        for value in values:
-            result *= math.factorial(value)
-        return math.factorial(sum(values)) // result
-
-    result = 0
-    for j in range(0, size // 2 + 1):
-        if 2 * j > i:
-            break
-        for k in range(0, size // 3 + 1):
-            if 2 * j + 3 * k > i:
-                break
-            for m in range(0, size // 4 + 1):
-                if 2 * j + 3 * k + 4 * m > i:
-                    break
-                rest = i - 2 * j - 3 * k - 4 * m
-                result += multinomial(rest, j, k, m) * 128**rest * 1863**j * 42451**k * 78341**m
-    return result

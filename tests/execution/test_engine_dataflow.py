@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import machine, task
+from toy_machine import machine, task
 
 from hpc.engine import ExecutionResult
 

@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from conftest import machine, task
+from toy_machine import machine, task
 
 from hpc.engine import InvalidExecutionInput, InvalidName
 from hpc.engine.interpreter import error_matches, retry_delay

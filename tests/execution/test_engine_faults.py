@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HERE, machine
 from test_engine_map import map_state
+from toy_machine import HERE, machine
 
 REPO = HERE.parent.parent
 
@@ -70,7 +70,7 @@ def test_sigint_stops_a_running_engine_and_its_workers(tmp_path, fake_dir):
         f"""
         import sys
         sys.path.insert(0, {str(HERE)!r})
-        from conftest import machine, TOY_FUNCTIONS
+        from toy_machine import machine, TOY_FUNCTIONS
         from test_engine_map import map_state
         from hpc.engine import LocalEngine
         engine = LocalEngine(machine(("Map", map_state("sleepy"))), TOY_FUNCTIONS, {str(tmp_path / "store")!r},

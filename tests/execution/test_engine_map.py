@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import machine, read_object, task
+from toy_machine import machine, read_object, task
 
 from hpc.engine import result_writer
 

@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from asl.definition import Functions, build_definition
+from benchmarks.original_design import original_item
 from hpc.engine import LocalEngine
 from hpc.settings import Settings
 
 BUCKET = "local-bucket"
 HANDLERS = {"start": "handlers.start:handler", "compute": "handlers.compute:handler", "sum": "handlers.sum:handler"}
-
-
-def original_kernel(index: int, size: int) -> int:
-    """The original design's compute handler, kept literally (loop variable names included) as the reference."""
-
-    def multinomial(*vals):
-        result = 1
-        for i in vals:
-            result *= math.factorial(i)
-        return math.factorial(sum(vals)) // result
-
-    result = 0
-    i = index
-    for j in range(0, size // 2 + 1):
-        if 2 * j > i:
-            break
-        for k in range(0, size // 3 + 1):
-            if 2 * j + 3 * k > i:
-                break
-            for l in range(0, size // 4 + 1):  # noqa: E741 - the original's name
-                if 2 * j + 3 * k + 4 * l > i:
-                    break
-                result += (
-                    multinomial(i - 2 * j - 3 * k - 4 * l, j, k, l)
-                    * 128 ** (i - 2 * j - 3 * k - 4 * l)
-                    * 1863 ** (j)
-                    * 42451 ** (k)
-                    * 78341 ** (l)
-                )
-    return result
 
 
 def engine(tmp_path, functions=None, **settings) -> LocalEngine:
@@ -59,7 +28,7 @@ def engine(tmp_path, functions=None, **settings) -> LocalEngine:
 @pytest.mark.parametrize("batch", [1, 8])
 def test_s3_keys_total_matches_the_original_kernel(tmp_path, batch):
     # GIVEN the project's definition, batched or not, and the original's answer computed by its own code
-    expected = sum(original_kernel(i, 40) for i in range(40))
+    expected = sum(original_item(i, 40) for i in range(40))
     # WHEN the engine runs the default workload for 40 items
     result = engine(tmp_path, max_items_per_batch=batch).run({"size": 40}, name=f"keys-{batch}")
     # THEN the sum handler's total, read back from the ResultWriter's files, is the original's

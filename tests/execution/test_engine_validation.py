@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import TOY_FUNCTIONS, machine, task
+from toy_machine import TOY_FUNCTIONS, machine, task
 
 from asl.definition import Functions, build_definition
 from hpc.engine import InvalidDefinition, LocalEngine, UnsupportedDefinition

@@ -18,7 +18,9 @@ from typing import Any
 import moto_stack
 import pytest
 from moto_lambda import Handler
-from moto_stack import BUCKET, MotoStack, deploy_to_moto, original_item
+from moto_stack import BUCKET, MotoStack, deploy_to_moto
+
+from benchmarks.original_design import original_item
 
 aws = moto_stack.aws  # the harness's fixtures, used by the tests below
 stack = moto_stack.stack

@@ -1,50 +1,15 @@
 """The s3-keys workload against the original design's kernel, transcribed literally, and an independent method."""
 
-import math
 import sys
 from itertools import islice
 
 import pytest
 
+from benchmarks.original_design import original_item
 from handlers.errors import InvalidInput
 from handlers.workloads import s3_keys
 
 sys.set_int_max_str_digits(0)
-
-
-# The original compute function, transcribed literally (the per-item triple loop of multinomials).
-def multinomial(*vals):
-    result = 1
-    for i in vals:
-        result *= math.factorial(i)
-    return math.factorial(sum(vals)) // result
-
-
-def original_handler(event, context):
-    result = 0
-    i = int(event["index"])
-    for j in range(0, event["size"] // 2 + 1):
-        if 2 * j > i:
-            break
-        for k in range(0, event["size"] // 3 + 1):
-            if 2 * j + 3 * k > i:
-                break
-            for l in range(0, event["size"] // 4 + 1):  # noqa: E741 -- the original's name
-                if 2 * j + 3 * k + 4 * l > i:
-                    break
-                result += (
-                    multinomial(i - 2 * j - 3 * k - 4 * l, j, k, l)
-                    * 128 ** (i - 2 * j - 3 * k - 4 * l)
-                    * 1863 ** (j)
-                    * 42451 ** (k)
-                    * 78341 ** (l)
-                )
-    event.update({"result": result})
-    return event
-
-
-def original_item(i: int, size: int = 1024) -> int:
-    return original_handler({"index": i, "size": size}, None)["result"]
 
 
 def total_by_matrix_power(n: int) -> int:
