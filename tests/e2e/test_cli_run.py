@@ -195,3 +195,16 @@ def test_estimate_with_unknown_price_exits_2(capsys: pytest.CaptureFixture[str])
     assert code == EXIT_USAGE
     assert "InvalidPrice" in printed.err and "bogus" in printed.err
     assert printed.out == ""
+
+
+def test_workloads_lists_every_workload_with_its_fields(capsys):
+    from handlers.workloads import registry
+
+    # WHEN the workloads are listed
+    assert main(["workloads"]) == 0
+    printed = capsys.readouterr().out
+    # THEN each discovered workload appears with its description and every option it accepts
+    for name, workload in registry().items():
+        assert f"{name}" in printed and workload.DESCRIPTION in printed
+        assert all(option in printed for option in workload.OPTIONS)
+    assert "s3-keys (default)" in printed
