@@ -8,6 +8,7 @@ the same speed on one Lambda vCPU. Every price and assumption is printed with th
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import time
@@ -126,9 +127,14 @@ class KernelTiming:
 
 
 def time_kernel(workload: Any, params: dict[str, Any], batches: Sequence[list[Any]]) -> KernelTiming:
-    """Kernel time per item over the run's batches, timing as many (spread evenly) as fit in SAMPLE_BUDGET_SECONDS."""
+    """Kernel time per item over the run's batches, timing as many (spread evenly) as fit in SAMPLE_BUDGET_SECONDS.
+
+    Each batch is timed as a fresh Lambda container runs it: the workload module is re-imported first, so nothing a
+    previous batch left in it (s3-keys resumes its recurrence, for one) makes the estimate optimistic.
+    """
     items_timed, seconds, output_bytes, timed = 0, 0.0, 0, 0
     for index in _spread(len(batches)):
+        importlib.reload(workload)
         started = time.perf_counter()
         partial = workload.compute(batches[index], params)
         seconds += time.perf_counter() - started

@@ -52,3 +52,27 @@ def test_report_shows_batching_saves_children_against_the_original():
     children = next(line for line in report.splitlines() if line.startswith("child executions"))
     assert children.split()[2:] == ["8", "1,024"]
     assert "original design" in report and "--price" in report
+
+
+def test_kernel_is_timed_as_in_a_fresh_container(tmp_path, monkeypatch):
+    from hpc.estimate import time_kernel
+
+    # GIVEN a workload that keeps state between calls, as a warm container would (and notes what it saw)
+    log = tmp_path / "calls.txt"
+    (tmp_path / "stateful_workload.py").write_text(
+        "NAME = 'stateful'\n"
+        "calls_before = 0\n"
+        "def compute(items, params):\n"
+        "    global calls_before\n"
+        f"    with open({str(log)!r}, 'a') as out:\n"
+        "        out.write(f'{calls_before}\\n')\n"
+        "    calls_before += 1\n"
+        "    return '0'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import stateful_workload
+
+    # WHEN the estimate times three batches
+    time_kernel(stateful_workload, {}, [[0], [1], [2]])
+    # THEN every batch ran in a freshly imported module, with no state from the batch before
+    assert log.read_text().split() == ["0", "0", "0"]
