@@ -154,7 +154,9 @@ class HpcCluster(pulumi.ComponentResource):
             f"{self._name}-state-machine-policy",
             role=role.id,
             policy=pulumi.Output.all(self._account, start.arn, compute.arn, sum_.arn, bucket.bucket).apply(
-                lambda args: json.dumps(iam.state_machine_policy(args[0], name, list(args[1:4]), args[4]))
+                lambda args: json.dumps(
+                    iam.state_machine_policy(args[0], name, list(args[1:4]), args[4], tracing=settings.tracing)
+                )
             ),
             opts=self._child(),
         )

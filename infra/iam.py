@@ -103,10 +103,12 @@ def objects_arn(account: Account, bucket: str, prefix: str) -> str:
 # ---- Role policies ----------------------------------------------------------------------------------------------
 
 
-def state_machine_policy(account: Account, name: str, function_arns: list[str], bucket: str) -> dict[str, Any]:
+def state_machine_policy(
+    account: Account, name: str, function_arns: list[str], bucket: str, *, tracing: bool
+) -> dict[str, Any]:
     """What the state machine does: invoke the three functions, run its own Map Run children, read the item list,
-    write the Map's results, and deliver logs and traces."""
-    return policy(
+    write the Map's results, deliver logs, and (only with tracing on) send traces."""
+    statements = [
         allow("InvokeFunctions", ["lambda:InvokeFunction"], [*function_arns, *(f"{arn}:*" for arn in function_arns)]),
         # A Distributed Map's children are executions of this same state machine.
         allow("StartMapRunChildren", ["states:StartExecution"], [state_machine_arn(account, name)]),
@@ -117,8 +119,10 @@ def state_machine_policy(account: Account, name: str, function_arns: list[str], 
         allow("ReadItems", ["s3:GetObject"], [objects_arn(account, bucket, ITEMS_PREFIX)]),
         allow("WriteResults", list(RESULT_WRITER_ACTIONS), [objects_arn(account, bucket, RESULTS_PREFIX)]),
         allow("DeliverLogs", list(LOG_DELIVERY_ACTIONS), [ANY_RESOURCE]),
-        allow("Trace", list(XRAY_ACTIONS), [ANY_RESOURCE]),
-    )
+    ]
+    if tracing:
+        statements.append(allow("Trace", list(XRAY_ACTIONS), [ANY_RESOURCE]))
+    return policy(*statements)
 
 
 def write_own_logs(account: Account, log_group: str) -> dict[str, Any]:

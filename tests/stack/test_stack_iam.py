@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from mock_cloud import ACCOUNT, BUCKET_SUFFIX, REGION, Deployment
+from mock_cloud import ACCOUNT, BUCKET_SUFFIX, REGION, Deployment, deploy
 
 BUCKET = "hpc-results" + BUCKET_SUFFIX
 MACHINE = "hpc-dev"
@@ -79,7 +79,7 @@ def test_state_machine_role_trusts_step_functions_for_this_account_only(deployme
 
 def test_state_machine_may_do_exactly_what_a_distributed_map_run_needs(deployment: Deployment):
     statements = statements_by_sid(role_policy(deployment, "state-machine"))
-    unscoped = {sid: statements.pop(sid) for sid in ("DeliverLogs", "Trace")}
+    unscoped = {sid: statements.pop(sid) for sid in ("DeliverLogs",)}
     assert statements == {
         "InvokeFunctions": allow(["lambda:InvokeFunction"], FUNCTIONS + [f"{arn}:*" for arn in FUNCTIONS]),
         "StartMapRunChildren": allow(["states:StartExecution"], [f"{STATES}:stateMachine:{MACHINE}"]),
@@ -94,11 +94,20 @@ def test_state_machine_may_do_exactly_what_a_distributed_map_run_needs(deploymen
             [f"arn:aws:s3:::{BUCKET}/results/*"],
         ),
     }
-    # Log delivery and X-Ray take no resource ARN: the one place "*" is allowed.
+    # Log delivery takes no resource ARN: one of the two places "*" is allowed. Tracing is off by default, so no X-Ray.
     assert {sid: (set(statement["Action"]), statement["Resource"]) for sid, statement in unscoped.items()} == {
         "DeliverLogs": ({action for action in UNSCOPABLE_ACTIONS if action.startswith("logs:")}, ["*"]),
-        "Trace": ({action for action in UNSCOPABLE_ACTIONS if action.startswith("xray:")}, ["*"]),
     }
+
+
+def test_state_machine_may_send_traces_only_when_tracing_is_on():
+    # GIVEN a stack with tracing turned on
+    traced = statements_by_sid(role_policy(deploy({"hpc:tracing": "true"}), "state-machine"))
+    # THEN X-Ray's actions, which take no resource ARN, are allowed on "*" and nothing else is added
+    assert (set(traced["Trace"]["Action"]), traced["Trace"]["Resource"]) == (
+        {action for action in UNSCOPABLE_ACTIONS if action.startswith("xray:")},
+        ["*"],
+    )
 
 
 def test_start_function_may_only_log_and_write_item_lists(deployment: Deployment):
