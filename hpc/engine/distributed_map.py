@@ -14,8 +14,10 @@ Emulated, in AWS's order:
    failed items exceed either (0% when neither is set), no more children start, the Map fails with
    States.ExceedToleratedFailureThreshold, and the children never started are PENDING;
 6. ResultWriter files (hpc.engine.result_writer), written even when the Map fails; the Map's result is
-   `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`. Without a ResultWriter the result is the array of child
-   outputs in item order (a tolerated failure appears as its {"Error", "Cause"}).
+   `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`. Child records go to a spool file as they arrive (the
+   parent keeps a few bytes per child, not the records) and are written out in child order at the end. Without a
+   ResultWriter the result is the array of child outputs in item order (a tolerated failure appears as its
+   {"Error", "Cause"}), held in memory: it must fit the 256 KiB payload limit anyway.
 A worker process that dies ends the execution with Local.WorkerDied (an EngineFault, which no Catch can hide) naming
 the child and items it was running. Child records follow AWS's format; PENDING records hold only Input,
 InputDetails and Status, as AWS writes them for children that never started.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +144,8 @@ class _MapRun:
             "REDRIVABLE_BY_MAP_RUN" if self.processor["ProcessorConfig"]["ExecutionType"] == "EXPRESS" else "REDRIVABLE"
         )
         self.threshold = Threshold.of(state)
+        self.writes_results = "ResultWriter" in state
+        self.failed_item_count = 0  # items of the failed children reported so far (a failed batch counts them all)
         self.items: list[Any] = []
         self.selected: list[Any] | None = None
         self.batch_input: Any = None
@@ -219,14 +223,16 @@ class _MapRun:
         # bits. (Not uuid3: hashing would import hashlib/OpenSSL in every worker, ~15 ms on the run's critical path.)
         return str(uuid.UUID(int=self.map_run_uuid.int ^ child, version=4))
 
-    def run_child(self, batches: Batches, child: int, failed_items: Any, stop: pool.StopFlag) -> tuple[Any, bool]:
+    def run_child(self, batches: Batches, child: int, failed_items: Any, stop: pool.StopFlag) -> tuple[Any, bool, int]:
+        """Run one child; `(outcome, urgent, size)` for the pool, the outcome being `(status, child, payload, items)`
+        where the payload is the encoded record with a ResultWriter, else the output (or error) as JSON."""
         start, end = batches.bounds(child)
         try:
             child_input = self.child_input(batches, child)
         except StatesError as error:
             # The selection failing is the Map's error, not the child's: report it and stop starting children.
             stop.set()
-            return ("map-error", error.error, error.cause, child), True
+            return ("map-error", error.error, error.cause, child), True, 0
         name = self.child_name(child)
         execution = Execution(
             name=name,
@@ -274,14 +280,49 @@ class _MapRun:
                 if self.threshold.exceeded(failed_items.value, len(self.items)):
                     stop.set()
         record["StopDate"] = timestamp()
-        encoded = json.dumps(dict(sorted(record.items())), separators=(",", ":"), ensure_ascii=False).encode()
-        return (status, child, encoded, output_json, end - start), status == FAILED
+        payload: bytes | str
+        if self.writes_results:
+            payload = json.dumps(dict(sorted(record.items())), separators=(",", ":"), ensure_ascii=False).encode()
+        elif output_json is not None:
+            payload = output_json
+        else:
+            payload = limits.to_json({key: record[key] for key in ("Error", "Cause") if key in record})
+        return (status, child, payload, end - start), status == FAILED, len(payload)
 
     # ---- the run (parent) ----
 
     def _execute(self, batches: Batches) -> Any:
+        if not self.writes_results:
+            outputs: list[str | None] = [None] * batches.count
+
+            def keep_output(child: int, status: int, payload: Any) -> None:
+                outputs[child] = payload
+
+            never_started = self._run_children(batches, keep_output)
+            self._raise_if_exceeded(never_started)
+            return [json.loads(output) for output in outputs if output is not None]
+        store_root = self.environment.store_root
+        with result_writer.RecordSpool(store_root, batches.count) as spool:
+            never_started = self._run_children(batches, spool.add)
+            parameters = templates.evaluate(self.state["ResultWriter"]["Parameters"], self.data, self.context)
+            bucket, prefix = parameters.get("Bucket"), parameters.get("Prefix", "")
+            if not isinstance(bucket, str) or not isinstance(prefix, str):
+                raise StatesError("States.ResultWriterFailed", f"Bucket and Prefix must be strings: {parameters!r}")
+            records = {
+                "SUCCEEDED": spool.records(SUCCEEDED),
+                "FAILED": spool.records(FAILED),
+                "PENDING": self._pending_records(batches, never_started),
+            }
+            key = result_writer.write_results(
+                store_root, bucket, prefix, str(self.map_run_uuid), self.map_run_arn, records
+            )
+        self._raise_if_exceeded(never_started)
+        return {"MapRunArn": self.map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}
+
+    def _run_children(self, batches: Batches, keep: Callable[[int, int, Any], None]) -> list[int]:
+        """Run every child, handing each outcome's payload to `keep(child, status, payload)` as it arrives; the
+        children never started. Raises the Map's own error (a failed selection) after the workers stop."""
         count = batches.count
-        records: list[Any] = [None] * count
         progress = _Progress(self.environment.on_progress, len(self.items))
         map_error: StatesError | None = None
 
@@ -291,8 +332,10 @@ class _MapRun:
                 if outcome[0] == "map-error":
                     map_error = map_error or StatesError(outcome[1], outcome[2])
                     continue
-                status, child, encoded, output_json, items = outcome
-                records[child] = (status, encoded, output_json)
+                status, child, payload, items = outcome
+                keep(child, status, payload)
+                if status == FAILED:
+                    self.failed_item_count += items
                 progress.finished(items, failed=status == FAILED)
 
         def on_dispatch(start: int, end: int) -> None:
@@ -306,7 +349,7 @@ class _MapRun:
             failed_items = pool.shared_counter()
             size = min(self.environment.workers, self.state.get("MaxConcurrency") or count, count)
 
-            def run_child(child: int) -> tuple[Any, bool]:
+            def run_child(child: int) -> tuple[Any, bool, int]:
                 return self.run_child(batches, child, failed_items, stop)
 
             try:
@@ -319,45 +362,20 @@ class _MapRun:
         progress.tick(final=True)
         if map_error is not None:
             raise map_error
-        return self._finish(batches, records, never_started)
+        return never_started
 
-    def _finish(self, batches: Batches, records: list[Any], never_started: list[int]) -> Any:
-        by_kind: dict[str, list[bytes]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
-        failed_items = 0
-        for child, record in enumerate(records):
-            if record is None:
-                continue
-            status, encoded, _ = record
-            by_kind["SUCCEEDED" if status == SUCCEEDED else "FAILED"].append(encoded)
-            if status == FAILED:
-                start, end = batches.bounds(child)
-                failed_items += end - start
+    def _pending_records(self, batches: Batches, never_started: list[int]) -> Iterator[bytes]:
         for child in sorted(never_started):
             pending = {"Input": limits.to_json(self.child_input(batches, child)), "InputDetails": {"Included": True}}
-            by_kind["PENDING"].append(json.dumps({**pending, "Status": "PENDING"}, separators=(",", ":")).encode())
-        exceeded = self.threshold.exceeded(failed_items, len(self.items))
-        result: Any
-        if "ResultWriter" in self.state:
-            parameters = templates.evaluate(self.state["ResultWriter"]["Parameters"], self.data, self.context)
-            bucket, prefix = parameters.get("Bucket"), parameters.get("Prefix", "")
-            if not isinstance(bucket, str) or not isinstance(prefix, str):
-                raise StatesError("States.ResultWriterFailed", f"Bucket and Prefix must be strings: {parameters!r}")
-            key = result_writer.write_results(
-                self.environment.store_root, bucket, prefix, str(self.map_run_uuid), self.map_run_arn, by_kind
-            )
-            result = {"MapRunArn": self.map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}
-        else:
-            result = [
-                json.loads(output) if status == SUCCEEDED else _error_of(encoded)
-                for status, encoded, output in (r for r in records if r is not None)
-            ]
-        if exceeded:
+            yield json.dumps({**pending, "Status": "PENDING"}, separators=(",", ":")).encode()
+
+    def _raise_if_exceeded(self, never_started: list[int]) -> None:
+        if self.threshold.exceeded(self.failed_item_count, len(self.items)):
             raise StatesError(
                 "States.ExceedToleratedFailureThreshold",
-                f"{EXCEEDED_CAUSE}: {failed_items} of {len(self.items)} items failed "
+                f"{EXCEEDED_CAUSE}: {self.failed_item_count} of {len(self.items)} items failed "
                 f"({self.threshold.describe()}); {len(never_started)} child executions were not started",
             )
-        return result
 
     def _death_cause(self, died: pool.WorkerDied, batches: Batches) -> str:
         how = pool.describe_exit(died.exitcode)
@@ -377,11 +395,6 @@ class _MapRun:
             f"A worker process of Map state '{self.name}' (pid {died.pid}) {how} {doing}. The handler may have "
             "crashed the process (os._exit, a segfault, running out of memory) or something killed it; the run stopped."
         )
-
-
-def _error_of(encoded: bytes) -> dict[str, Any]:
-    record = json.loads(encoded)
-    return {key: record[key] for key in ("Error", "Cause") if key in record}
 
 
 class _Progress:

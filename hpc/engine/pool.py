@@ -5,7 +5,8 @@ calls. Here each worker is a forked process with its own pipe, so the parent alw
 - children are dispatched in contiguous id ranges (chunks) whose size shrinks as the run nears its end (guided
   scheduling), so a million children cost a few thousand messages, not a million;
 - a worker reports finished children at least every FLUSH_SECONDS and at once after a failure, so progress and the
-  failure tolerance see results promptly;
+  failure tolerance see results promptly, and before its unsent outcomes pass FLUSH_BYTES, so the parent never holds
+  a message larger than that (plus one outcome) however large the outcomes are;
 - a shared flag stops workers from starting more children (tolerated failure threshold exceeded); the ids never
   started come back to the caller, which records them as PENDING;
 - a worker that dies (killed, `os._exit`, segfault) is noticed through its process sentinel within POLL_SECONDS and
@@ -29,6 +30,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 FLUSH_SECONDS = 0.1
+FLUSH_BYTES = 256 * 1024
 POLL_SECONDS = 0.1
 MAX_CHUNK = 256
 CHUNKS_PER_WORKER = 4
@@ -94,11 +96,12 @@ class _Worker:
 class WorkerPool:
     """`size` forked workers running children; use as a context manager so that workers always end.
 
-    `run_child(child_id)` runs in a worker and returns `(outcome, urgent)`: the picklable outcome handed to the
-    parent's `on_results`, and whether to report it at once (a failure) rather than with the next flush.
+    `run_child(child_id)` runs in a worker and returns `(outcome, urgent, size)`: the picklable outcome handed to the
+    parent's `on_results`, whether to report it at once (a failure) rather than with the next flush, and about how
+    many bytes it carries (what counts towards FLUSH_BYTES).
     """
 
-    def __init__(self, size: int, run_child: Callable[[int], tuple[Any, bool]], stop: StopFlag) -> None:
+    def __init__(self, size: int, run_child: Callable[[int], tuple[Any, bool, int]], stop: StopFlag) -> None:
         self.size = size
         self.run_child = run_child
         self.stop = stop
@@ -221,7 +224,7 @@ def _worker_main(
     slot: int,
     connection: Connection,
     others: Sequence[Connection],
-    run_child: Callable[[int], tuple[Any, bool]],
+    run_child: Callable[[int], tuple[Any, bool, int]],
     stop: StopFlag,
     running: Any,
 ) -> None:
@@ -238,18 +241,20 @@ def _worker_main(
                 return
             start, end = chunk
             buffer: list[Any] = []
+            buffered_bytes = 0
             flushed = time.monotonic()
             child = start
             while child < end and not stop.is_set():
                 running[slot] = child
-                outcome, urgent = run_child(child)
+                outcome, urgent, size = run_child(child)
                 running[slot] = IDLE
                 buffer.append(outcome)
+                buffered_bytes += size
                 child += 1
                 now = time.monotonic()
-                if urgent or now - flushed >= FLUSH_SECONDS:
+                if urgent or buffered_bytes >= FLUSH_BYTES or now - flushed >= FLUSH_SECONDS:
                     connection.send(("results", buffer))
-                    buffer, flushed = [], now
+                    buffer, buffered_bytes, flushed = [], 0, now
             connection.send(("done", buffer, (child, end)))
     except BrokenPipeError:
         return

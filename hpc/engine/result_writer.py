@@ -1,46 +1,154 @@
 """ResultWriter `arn:aws:states:::s3:putObject`: a Map Run's child records, written as AWS writes them.
 
 Under `<Prefix>/<mapRunId>/` in the bucket: SUCCEEDED_n.json, FAILED_n.json and PENDING_n.json, each a JSON array of
-child records (n from 0, a new file whenever the next record would take the current one past 5 GB; a kind without
-records gets no file), then manifest.json:
+child records in child order (n from 0, a new file whenever the next record would take the current one past 5 GB; a
+kind without records gets no file), then manifest.json:
 
     {"DestinationBucket", "MapRunArn", "ResultFiles": {"FAILED": [{"Key", "Size"}], "PENDING": [], "SUCCEEDED": []}}
 
 where every kind is present, as an empty list when it has no file. Records arrive already encoded (the workers build
-them), so writing is concatenation. Files go through handlers.store.LocalStore, the store the sum handler reads. A
-write that fails raises States.ResultWriterFailed. WriterConfig (COMPACT/FLATTEN, JSONL) is refused by validation.
+them) while the Map runs; a RecordSpool keeps them in a temporary file rather than in memory, so a million children
+cost the parent a few bytes each, whatever their records' sizes. At the end each kind is streamed from the spool into
+its files. Every file is written under a temporary name in its final directory and renamed into place, as
+handlers.store.LocalStore.put (the store the sum handler reads) does, so a reader never sees half a file. A write that
+fails raises States.ResultWriterFailed. WriterConfig (COMPACT/FLATTEN, JSONL) is refused by validation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable, Iterator
+import os
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from handlers.store import LocalStore
 from hpc.engine.errors import StatesError
 
 KINDS = ("FAILED", "PENDING", "SUCCEEDED")
+WRITE_ORDER = ("SUCCEEDED", "FAILED", "PENDING")
 MAX_FILE_BYTES = 5 * 1024**3
+# How much of the spool is read at once: records mostly arrive in child order, so one read serves many of them.
+READ_BYTES = 256 * 1024
+TEMPORARY_PREFIX = ".put-"  # LocalStore's own prefix for half-written objects, which its listing skips
+_ABSENT = 0xFF
 
 
 def result_directory(prefix: str, map_run_id: str) -> str:
     return f"{prefix.rstrip('/')}/{map_run_id}" if prefix else map_run_id
 
 
-def split_files(records: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
-    """JSON arrays of the given encoded records, each at most `max_bytes` unless a single record is larger."""
-    current: list[bytes] = []
-    size = 2
-    for record in records:
-        if current and size + len(record) + 1 > max_bytes:
-            yield b"[" + b",".join(current) + b"]"
-            current, size = [], 2
-        current.append(record)
-        size += len(record) + (1 if len(current) > 1 else 0)
-    if current:
-        yield b"[" + b",".join(current) + b"]"
+class RecordSpool:
+    """Each child's encoded record, appended to a temporary file as it arrives; read back by status in child order.
+
+    Memory per child is its status (a byte) and where its record lies in the file (two 8-byte integers), whatever the
+    records' sizes. The file never has a name (tempfile.TemporaryFile), so nothing is left behind however the run
+    ends, a killed process included; closing it (the with block) frees its space.
+    """
+
+    def __init__(self, directory: Path, count: int) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._file = tempfile.TemporaryFile(dir=directory, prefix=".spool-")  # noqa: SIM115 - closed by __exit__
+        self._status = bytearray([_ABSENT]) * count
+        self._offsets = array("q", bytes(8 * count))
+        self._lengths = array("q", bytes(8 * count))
+        self._end = 0
+
+    def __enter__(self) -> RecordSpool:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._file.close()
+
+    def add(self, child: int, status: int, record: bytes) -> None:
+        self._file.write(record)
+        self._status[child] = status
+        self._offsets[child] = self._end
+        self._lengths[child] = len(record)
+        self._end += len(record)
+
+    def records(self, status: int) -> Iterator[bytes]:
+        """The records of the children with `status`, in child order."""
+        self._file.flush()
+        descriptor = self._file.fileno()
+        window, window_start = b"", 0
+        for child, child_status in enumerate(self._status):
+            if child_status != status:
+                continue
+            offset, length = self._offsets[child], self._lengths[child]
+            start = offset - window_start
+            if start < 0 or start + length > len(window):
+                window, window_start, start = os.pread(descriptor, max(length, READ_BYTES), offset), offset, 0
+                if len(window) < length:
+                    raise OSError(f"the record spool ends before child {child}'s record")
+            yield window[start : start + length]
+
+
+class _AtomicFile:
+    """Object `key` of the store, written under a temporary name in its final directory and renamed into place once
+    complete."""
+
+    def __init__(self, store: LocalStore, bucket: str, key: str) -> None:
+        path = store.path(bucket, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, self._temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
+        self._file = os.fdopen(descriptor, "wb")
+        self._path = path
+        self.key = key
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self.size += len(data)
+
+    def commit(self) -> int:
+        self._file.close()
+        os.replace(self._temporary, self._path)
+        return self.size
+
+    def discard(self) -> None:
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._temporary)
+
+
+def write_kind(
+    store: LocalStore, bucket: str, directory: str, kind: str, records: Iterable[bytes], max_bytes: int
+) -> list[dict[str, Any]]:
+    """Stream `records` into JSON arrays `<directory>/<kind>_n.json`, each at most `max_bytes` unless one record is
+    larger; the manifest entries ({"Key", "Size"}) of the files written."""
+    entries: list[dict[str, Any]] = []
+    current: _AtomicFile | None = None
+    try:
+        for record in records:
+            # Once closed a file holds what is written plus "]"; the next record adds a comma and itself.
+            if current is not None and current.size + 2 + len(record) > max_bytes:
+                entries.append(_close(current))
+                current = None
+            if current is None:
+                current = _AtomicFile(store, bucket, f"{directory}/{kind}_{len(entries)}.json")
+                current.write(b"[")
+            else:
+                current.write(b",")
+            current.write(record)
+        if current is not None:
+            entries.append(_close(current))
+            current = None
+    finally:
+        if current is not None:
+            current.discard()
+    return entries
+
+
+def _close(file: _AtomicFile) -> dict[str, Any]:
+    file.write(b"]")
+    return {"Key": file.key, "Size": file.commit()}
 
 
 def write_results(
@@ -49,21 +157,19 @@ def write_results(
     prefix: str,
     map_run_id: str,
     map_run_arn: str,
-    records: dict[str, list[bytes]],
+    records: Mapping[str, Iterable[bytes]],
     *,
     max_file_bytes: int | None = None,
 ) -> str:
-    """Write the result files and the manifest; the manifest's key."""
+    """Write the result files from each kind's encoded records (any iterable, consumed once), then the manifest;
+    the manifest's key."""
     store = LocalStore(store_root)
     directory = result_directory(prefix, map_run_id)
     files: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    limit = max_file_bytes or MAX_FILE_BYTES
     try:
-        for kind in ("SUCCEEDED", "FAILED", "PENDING"):
-            limit = max_file_bytes or MAX_FILE_BYTES
-            for number, body in enumerate(split_files(records.get(kind, []), limit)):
-                key = f"{directory}/{kind}_{number}.json"
-                store.put(bucket, key, body)
-                files[kind].append({"Key": key, "Size": len(body)})
+        for kind in WRITE_ORDER:
+            files[kind] = write_kind(store, bucket, directory, kind, records.get(kind, ()), limit)
         manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
         manifest_key = f"{directory}/manifest.json"
         store.put(bucket, manifest_key, json.dumps(manifest, separators=(",", ":")).encode())

@@ -1,0 +1,219 @@
+"""The ResultWriter streams: records are spooled as they arrive, written in child order as AWS-format JSON arrays split
+at the size limit, atomically, and the parent's memory does not hold them; no spool or half file outlives a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_engine_map import map_state, result_files
+from toy_machine import machine, read_object
+
+from hpc.engine import result_writer
+from hpc.engine.errors import StatesError
+
+
+def reference_split(records: list[bytes], limit: int) -> list[bytes]:
+    """The split rule spelled out slowly: a new file when adding the record would take the array past `limit`."""
+    files: list[list[bytes]] = []
+    for record in records:
+        if files and len(b"[" + b",".join([*files[-1], record]) + b"]") > limit:
+            files.append([])
+        if not files:
+            files.append([])
+        files[-1].append(record)
+    return [b"[" + b",".join(members) + b"]" for members in files]
+
+
+def files_in(store: Path) -> list[str]:
+    return sorted(path.relative_to(store).as_posix() for path in store.rglob("*") if path.is_file())
+
+
+def open_descriptors_under(directory: Path) -> list[str]:
+    """What this process's open file descriptors point to inside `directory` (unnamed files show as deleted)."""
+    targets = []
+    for descriptor in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{descriptor}")
+        except OSError:
+            continue
+        if target.startswith(str(directory.resolve())):
+            targets.append(target)
+    return targets
+
+
+def assert_nothing_temporary_left(store: Path) -> None:
+    assert [name for name in files_in(store) if Path(name).name.startswith(".")] == []
+    assert open_descriptors_under(store) == []
+
+
+# ---- result_writer on its own ----
+
+
+def test_each_kind_is_one_json_array_of_its_records_with_a_manifest(tmp_path):
+    # GIVEN encoded records of two kinds
+    succeeded = [b'{"a":1}', b'{"b":"\xc3\xa9"}', b"{}"]
+    failed = [b'{"Error":"E"}']
+    # WHEN they are written
+    key = result_writer.write_results(
+        tmp_path, "bucket", "runs/x/", "run-1", "arn:run", {"SUCCEEDED": iter(succeeded), "FAILED": failed}
+    )
+    # THEN each file is the records joined by commas in brackets, and the manifest lists every kind
+    base = tmp_path / "bucket" / "runs/x/run-1"
+    succeeded_body, failed_body = b'[{"a":1},{"b":"\xc3\xa9"},{}]', b'[{"Error":"E"}]'
+    assert (base / "SUCCEEDED_0.json").read_bytes() == succeeded_body
+    assert (base / "FAILED_0.json").read_bytes() == failed_body
+    assert key == "runs/x/run-1/manifest.json"
+    assert (tmp_path / "bucket" / key).read_bytes() == json.dumps(
+        {
+            "DestinationBucket": "bucket",
+            "MapRunArn": "arn:run",
+            "ResultFiles": {
+                "FAILED": [{"Key": "runs/x/run-1/FAILED_0.json", "Size": len(failed_body)}],
+                "PENDING": [],
+                "SUCCEEDED": [{"Key": "runs/x/run-1/SUCCEEDED_0.json", "Size": len(succeeded_body)}],
+            },
+        },
+        separators=(",", ":"),
+    ).encode()
+    assert_nothing_temporary_left(tmp_path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=60), max_size=25),
+    limit=st.integers(min_value=2, max_value=200),
+)
+def test_files_split_at_the_limit_as_the_reference_rule_does(sizes, limit):
+    records = [json.dumps("x" * size).encode() for size in sizes]
+    with tempfile.TemporaryDirectory() as directory:
+        store = Path(directory)
+        key = result_writer.write_results(store, "b", "", "run", "arn", {"PENDING": records}, max_file_bytes=limit)
+        manifest = read_object(store, "b", key)
+        written = [(store / "b" / entry["Key"]).read_bytes() for entry in manifest["ResultFiles"]["PENDING"]]
+        assert written == reference_split(records, limit)
+        assert [entry["Key"] for entry in manifest["ResultFiles"]["PENDING"]] == [
+            f"run/PENDING_{n}.json" for n in range(len(written))
+        ]
+        assert [entry["Size"] for entry in manifest["ResultFiles"]["PENDING"]] == [len(body) for body in written]
+
+
+def test_a_write_that_fails_leaves_no_half_file(tmp_path):
+    # GIVEN records whose source fails after two of them
+    def failing_records():
+        yield b"1"
+        yield b"2"
+        raise OSError("disk full")
+
+    # WHEN they are written
+    with pytest.raises(StatesError) as raised:
+        result_writer.write_results(tmp_path, "b", "p", "run", "arn", {"SUCCEEDED": failing_records()})
+    # THEN the Map's error names the write, and neither a half file nor its temporary is left
+    assert raised.value.error == "States.ResultWriterFailed"
+    assert files_in(tmp_path) == []
+
+
+def test_spool_gives_records_back_by_status_in_child_order(tmp_path):
+    # GIVEN records arriving out of child order, some larger than one read of the spool
+    spool_directory = tmp_path / "store"
+    big = result_writer.READ_BYTES + 10
+    arrivals = [(3, 0, b"c" * 5), (0, 0, b"a" * big), (2, 1, b"F2"), (5, 0, b"e"), (1, 0, b"b" * 7), (4, 1, b"F" * big)]
+    with result_writer.RecordSpool(spool_directory, 7) as spool:
+        for child, status, record in arrivals:
+            spool.add(child, status, record)
+        # THEN each status's records come back in child order (child 6 never reported: in neither)
+        assert list(spool.records(0)) == [b"a" * big, b"b" * 7, b"c" * 5, b"e"]
+        assert list(spool.records(1)) == [b"F2", b"F" * big]
+        # AND the spool never appears as a file in the store
+        assert files_in(spool_directory) == []
+    assert open_descriptors_under(spool_directory) == []
+
+
+# ---- through the engine ----
+
+
+def test_records_are_written_in_child_order(make_engine, tmp_path):
+    # GIVEN two workers finishing children in an order of their own
+    engine = make_engine(machine(("Map", map_state())), workers=2)
+    # WHEN 60 children run
+    result = engine.run({"items": list(range(60))})
+    # THEN the SUCCEEDED file lists them by item index, and nothing temporary is left
+    records = result_files(tmp_path / "store", result.output)["SUCCEEDED"]
+    assert [json.loads(record["Input"]) for record in records] == list(range(60))
+    assert_nothing_temporary_left(tmp_path / "store")
+
+
+def test_split_files_keep_child_order_across_files(make_engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(result_writer, "MAX_FILE_BYTES", 3000)
+    result = make_engine(machine(("Map", map_state()))).run({"items": list(range(40))})
+    manifest = read_object(tmp_path / "store", "results", result.output["ResultWriterDetails"]["Key"])
+    assert len(manifest["ResultFiles"]["SUCCEEDED"]) > 1
+    records = result_files(tmp_path / "store", result.output)["SUCCEEDED"]
+    assert [json.loads(record["Input"]) for record in records] == list(range(40))
+
+
+def test_a_failed_map_writes_its_files_and_leaves_no_spool(make_engine, tmp_path):
+    # GIVEN one worker and item 2 of 6 failing, with no failure tolerated
+    state = map_state("square", ItemSelector={"item.$": "$$.Map.Item.Value", "fail.$": "$.fail"})
+    result = make_engine(machine(("Map", state)), workers=1).run({"items": list(range(6)), "fail": [2]})
+    # THEN the Map fails, its final files are there, and no spool or temporary file is
+    assert (result.status, result.error) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    names = sorted(Path(name).name for name in files_in(tmp_path / "store"))
+    assert names == ["FAILED_0.json", "PENDING_0.json", "SUCCEEDED_0.json", "manifest.json"]
+    assert_nothing_temporary_left(tmp_path / "store")
+
+
+def test_a_map_error_leaves_no_spool(make_engine, tmp_path):
+    # GIVEN an ItemSelector that cannot be evaluated: the Map's own error, no result files
+    state = map_state(ItemSelector={"value.$": "$.missing"})
+    result = make_engine(machine(("Map", state))).run({"items": [1, 2]})
+    assert result.status == "FAILED"
+    assert files_in(tmp_path / "store") == []
+    assert open_descriptors_under(tmp_path / "store") == []
+
+
+def test_a_dead_worker_leaves_no_spool_and_no_result_files(make_engine, tmp_path):
+    selector = {"item.$": "$$.Map.Item.Value", "die_on": 4, "how": "kill"}
+    result = make_engine(machine(("Map", map_state("die", ItemSelector=selector)))).run({"items": list(range(8))})
+    assert (result.status, result.error) == ("FAILED", "Local.WorkerDied")
+    assert files_in(tmp_path / "store") == []
+    assert open_descriptors_under(tmp_path / "store") == []
+
+
+def test_an_interrupted_map_leaves_no_spool(make_engine, tmp_path, fake_dir):
+    engine = make_engine(machine(("Map", map_state("sleepy"))))
+
+    def interrupt(progress):
+        if list(fake_dir.glob("pid-*")):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.run({"items": list(range(4))}, on_progress=interrupt)
+    assert files_in(tmp_path / "store") == []
+    assert open_descriptors_under(tmp_path / "store") == []
+
+
+def test_parent_memory_does_not_hold_the_records(make_engine, tmp_path):
+    # GIVEN 1,000 children each returning a 20 KB output: 20 MB of records
+    children, output_bytes = 1000, 20_000
+    state = map_state("big", ItemSelector={"bytes": output_bytes, "index.$": "$$.Map.Item.Index"})
+    engine = make_engine(machine(("Map", state)))
+    # WHEN they run with the parent's allocations traced
+    tracemalloc.start()
+    try:
+        result = engine.run({"items": list(range(children))})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # THEN every record was written, yet the parent's peak stayed far below what holding them would take
+    assert result.status == "SUCCEEDED"
+    manifest = read_object(tmp_path / "store", "results", result.output["ResultWriterDetails"]["Key"])
+    written = sum(entry["Size"] for entry in manifest["ResultFiles"]["SUCCEEDED"])
+    assert written > children * output_bytes
+    assert peak < children * output_bytes / 4, f"peak {peak:,} bytes for {written:,} bytes of records"
