@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from hpc.progress import MapProgress
@@ -54,7 +56,9 @@ def run_in_cloud(
     """Start an execution and wait for it. Ctrl-C stops the execution in AWS before re-raising."""
     try:
         sfn = client or _stepfunctions_client(region_of(state_machine_arn))
-        execution_arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(job))["executionArn"]
+        execution_arn = sfn.start_execution(
+            stateMachineArn=state_machine_arn, name=execution_name(), input=json.dumps(job)
+        )["executionArn"]
     except Exception as error:  # botocore raises many shapes; the user needs the message, not the class tree
         raise CloudError(f"could not start an execution of {state_machine_arn}: {error}") from error
     try:
@@ -108,6 +112,11 @@ def _result(execution_arn: str, described: dict[str, Any]) -> CloudResult:
         error=described.get("error"),
         cause=described.get("cause"),
     )
+
+
+def execution_name() -> str:
+    """`hpc-<UTC time>-<random>`: sorts by start time in the console, and names the run's items/ and results/ keys."""
+    return f"hpc-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
 def region_of(arn: str) -> str | None:

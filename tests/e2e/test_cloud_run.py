@@ -17,6 +17,7 @@ the requested interval and the calls made per poll, never a duration.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -34,7 +35,7 @@ if str(EXECUTION_TESTS) not in sys.path:  # the moto harness lives beside the ex
 
 import moto_stack  # noqa: E402
 from moto_lambda import Handler  # noqa: E402
-from moto_stack import MotoStack, StepFunctionsAsOnAws, deploy_to_moto  # noqa: E402
+from moto_stack import BUCKET, MotoStack, StepFunctionsAsOnAws, deploy_to_moto  # noqa: E402
 
 from benchmarks.original_design import original_item  # noqa: E402
 from hpc import cloud  # noqa: E402
@@ -125,6 +126,9 @@ def test_cloud_run_of_40_items_prints_the_original_total(
     (started,) = client.operations("start_execution")
     assert started["stateMachineArn"] == stack.state_machine_arn
     assert json.loads(started["input"]) == {"size": 40}
+    # AND named it so runs sort by start time and their S3 keys say which run they belong to
+    assert re.fullmatch(r"hpc-\d{8}T\d{6}Z-[0-9a-f]{8}", started["name"])
+    assert stack.s3.get_object(Bucket=BUCKET, Key=f"items/{started['name']}.json")
 
 
 def test_cloud_run_with_bad_input_prints_invalid_input_and_its_cause(
