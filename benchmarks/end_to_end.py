@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.report import write_section
+from benchmarks.report import publish
 
 HERE = Path(__file__).parent
 HPC = Path(sys.executable).with_name("hpc")
@@ -61,8 +61,7 @@ def main() -> None:
         f"{len(bare_out.strip()):,}-digit total. Bytecode cache on for both, after one warm-up run each.",
     ]
     body = "\n".join(rows)
-    print(body)
-    write_section("End to end: hpc run vs a bare process", f"python -m benchmarks.end_to_end --size {args.size}", body)
+    publish("End to end: hpc run vs a bare process", "end_to_end", body)
 
 
 if __name__ == "__main__":

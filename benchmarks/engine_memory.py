@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import write_section
+from benchmarks.report import publish
 from benchmarks.sum_memory import peak_kib
 
 PEAK_MARKER = "engine-memory-peak-kib"
@@ -103,10 +102,7 @@ def main() -> None:
         "spooled records (kept as constants in benchmarks/engine_memory.py); the second is this run.",
     ]
     body = "\n".join(rows)
-    print(body)
-    if not args.no_write:
-        command = "python -m benchmarks.engine_memory " + shlex.join(sys.argv[1:])
-        write_section("Engine memory, unbatched", command.strip(), body)
+    publish("Engine memory, unbatched", "engine_memory", body, write=not args.no_write)
 
 
 if __name__ == "__main__":

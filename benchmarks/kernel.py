@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shlex
 import sys
 import time
 
 from benchmarks.original_design import original_handler
-from benchmarks.report import write_section
+from benchmarks.report import publish
 from handlers.workloads import s3_keys
 
 sys.set_int_max_str_digits(0)
@@ -86,10 +85,7 @@ def main() -> None:
             f"Load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores.",
         ]
     )
-    print(body)
-    if not args.no_write:
-        command = "python -m benchmarks.kernel " + shlex.join(sys.argv[1:])
-        write_section("Kernel", command.strip(), body)
+    publish("Kernel", "kernel", body, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.report import write_section
+from benchmarks.report import publish
 
 HPC = Path(sys.executable).with_name("hpc")
 
@@ -38,12 +38,7 @@ def main() -> None:
         f"| {n:,} | {args.batch} | {-(-n // args.batch):,} | {seconds:.1f} | {n / seconds:,.0f} |\n\n"
         "Whole `hpc run` process; total checked against (n-1)n(2n-1)/6. Goal: under 60 s on 2 cores."
     )
-    print(body)
-    write_section(
-        "One million items on the local engine",
-        f"python -m benchmarks.million --size {args.size} --batch {args.batch}",
-        body,
-    )
+    publish("One million items on the local engine", "million", body)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,13 @@ def machine() -> str:
         f"{platform.system()} {platform.release()} {platform.machine()}, {model or cpu}, "
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     )
+
+
+def publish(title: str, module: str, body: str, *, write: bool = True) -> None:
+    """Print a benchmark's result and (unless `write` is false) record it with the command line that produced it."""
+    print(body)
+    if write:
+        write_section(title, f"python -m benchmarks.{module} {shlex.join(sys.argv[1:])}".strip(), body)
 
 
 def write_section(title: str, command: str, body: str) -> None:

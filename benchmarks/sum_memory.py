@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import resource
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import write_section
+from benchmarks.report import publish
 from handlers.store import LocalStore
 
 BUCKET = "hpc-local"
@@ -181,10 +180,7 @@ def main() -> None:
         "(n-1)n(2n-1)/6. Peak RSS is VmHWM read by each fresh process itself.",
     ]
     body = "\n".join(rows)
-    print(body)
-    if not args.no_write:
-        command = "python -m benchmarks.sum_memory " + shlex.join(sys.argv[1:])
-        write_section("Sum streaming memory", command.strip(), body)
+    publish("Sum streaming memory", "sum_memory", body, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,16 @@ def assert_clean_refusal(done: subprocess.CompletedProcess, error: str, exit_sta
     assert done.stderr.startswith(f"error: {error}: "), done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+@cache
+def bare_s3_keys_total(size: int) -> str:
+    """The s3-keys total from benchmarks/bare_s3_keys.py, a standalone recurrence sharing no code with the handlers."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bare_s3_keys.py"), str(size)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=HANG_SECONDS,
+    )
+    return done.stdout.strip()

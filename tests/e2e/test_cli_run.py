@@ -14,10 +14,10 @@ import random
 import re
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
+from command import bare_s3_keys_total
 
 from hpc.cli import EXIT_USAGE, main
 
@@ -32,17 +32,6 @@ def in_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HPC_LOCAL_STORE", raising=False)
 
 
-@cache
-def bare_total(size: int) -> str:
-    done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bare_s3_keys.py"), str(size)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def printed_fields(stdout: str) -> dict[str, str]:
     """`hpc run`'s text output: one field a line, the name padded to 16 characters."""
     return {line[:16].strip(): line[16:] for line in stdout.splitlines()}
@@ -54,7 +43,7 @@ def result_files(store: Path) -> list[Path]:
 
 def test_run_with_defaults_prints_the_exact_2206_digit_total_items_and_wall_time(capsys: pytest.CaptureFixture[str]):
     # GIVEN the bare recurrence's total for the default size, 1024
-    expected = bare_total(1024)
+    expected = bare_s3_keys_total(1024)
     assert len(expected) == 2206
     # WHEN `hpc run` runs with no job options
     code = main(["run", "--no-progress"])
@@ -83,7 +72,7 @@ def test_console_script_prints_json_with_big_integers_as_strings():
     assert done.returncode == 0, done.stderr
     output = json.loads(done.stdout)
     assert isinstance(output["result"], str)
-    assert output["result"] == bare_total(1024)
+    assert output["result"] == bare_s3_keys_total(1024)
     assert output["items"] == 1024 and output["complete"] is True
 
 
@@ -136,7 +125,7 @@ def test_unbatched_run_gives_the_same_total_as_a_batched_one(tmp_path: Path, cap
     # THEN the setting took effect: 4 children of up to 16 items, then 60 children of one
     assert records == {16: 4, 1: 60}
     # AND both totals are the bare recurrence's
-    assert totals[16] == totals[1] == bare_total(60)
+    assert totals[16] == totals[1] == bare_s3_keys_total(60)
 
 
 def test_run_with_store_keeps_the_manifest_and_result_file_in_aws_format(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from command import HANG_SECONDS, REPO, assert_clean_refusal, hpc
+from command import HANG_SECONDS, REPO, assert_clean_refusal, bare_s3_keys_total, hpc
 
 EXIT_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 1, 3, 130
 
@@ -27,18 +27,6 @@ EXIT_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 1, 3, 130
 def sum_of_squares(n: int) -> int:
     """0^2 + 1^2 + ... + (n-1)^2, in closed form."""
     return (n - 1) * n * (2 * n - 1) // 6
-
-
-def reference_s3_keys(size: int) -> str:
-    """The s3-keys total from the standalone benchmark baseline, which shares no code with the handlers."""
-    done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bare_s3_keys.py"), str(size)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG_SECONDS,
-    )
-    return done.stdout.strip()
 
 
 def calls(log_dir: Path) -> list[dict[str, Any]]:
@@ -68,7 +56,7 @@ def test_transient_errors_and_throttling_are_retried_and_the_answer_stays_exact(
     # THEN it succeeds with exactly the independent reference's total
     assert done.returncode == 0, done.stderr
     output = json.loads(done.stdout)
-    assert (output["complete"], output["items"], output["result"]) == (True, 40, reference_s3_keys(40))
+    assert (output["complete"], output["items"], output["result"]) == (True, 40, bare_s3_keys_total(40))
     # AND every call that held a faulty item was made once more per injected failure, every other call once
     injected = {3: 1, 17: 1, 8: 2}
     per_item = Counter(item for call in calls(tmp_path) for item in call["items"])

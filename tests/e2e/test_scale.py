@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
 import pytest
-from command import HANG_SECONDS, REPO, hpc
+from command import REPO, bare_s3_keys_total, hpc
 
 from asl.definition import build_definition
 from handlers import results
@@ -33,13 +32,7 @@ def sum_of_squares(n: int) -> int:
 
 def test_size_5000_is_exact_end_to_end_past_4300_digits(tmp_path: Path):
     # GIVEN the standalone baseline's total for 5000 items
-    baseline = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bare_s3_keys.py"), "5000"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG_SECONDS,
-    ).stdout.strip()
+    baseline = bare_s3_keys_total(5000)
     assert len(baseline) > 4300  # past CPython's default int<->str limit, so the limit is really crossed
     # WHEN `hpc run --size 5000 --json` runs the default workload
     done = hpc("run", "--size", "5000", "--json", "--store", str(tmp_path))
