@@ -133,9 +133,9 @@ def map_state(function: str, bucket: str, settings: Settings) -> dict[str, Any]:
 
 
 def compute_state(function: str, settings: Settings) -> dict[str, Any]:
-    task = lambda_task(function, "$", settings, End=True)
-    task["Retry"] = lambda_retry(settings, errors=LAMBDA_TRANSIENT_ERRORS + WORKLOAD_TRANSIENT_ERRORS)
-    return task
+    # A workload's own TransientError is worth another attempt too, on top of Lambda's transient faults.
+    retry = lambda_retry(settings, errors=LAMBDA_TRANSIENT_ERRORS + WORKLOAD_TRANSIENT_ERRORS)
+    return lambda_task(function, "$", settings, Retry=retry, End=True)
 
 
 def sum_state(function: str, settings: Settings) -> dict[str, Any]:
