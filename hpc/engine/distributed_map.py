@@ -36,11 +36,13 @@ from typing import Any
 from hpc.engine import item_reader, limits, paths, pool, result_writer, templates
 from hpc.engine.errors import EngineFault, StatesError
 from hpc.engine.interpreter import Execution, Interpreter, Runtime, timestamp
+from hpc.engine.spans import ChildSpan
 from hpc.progress import MapProgress
 
 PROGRESS_INTERVAL_SECONDS = 0.1
 EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
 SUCCEEDED, FAILED = 0, 1
+STATUS_NAMES = ("SUCCEEDED", "FAILED")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class MapEnvironment:
     state_machine_name: str
     on_progress: Callable[[MapProgress], None] | None = None
     arns: Arns = Arns()
+    on_child: Callable[[ChildSpan], None] | None = None  # one span per finished child; unset, nothing is timed
 
 
 class DistributedMap:
@@ -225,7 +228,10 @@ class _MapRun:
 
     def run_child(self, batches: Batches, child: int, failed_items: Any, stop: pool.StopFlag) -> tuple[Any, bool, int]:
         """Run one child; `(outcome, urgent, size)` for the pool, the outcome being `(status, child, payload, items)`
-        where the payload is the encoded record with a ResultWriter, else the output (or error) as JSON."""
+        where the payload is the encoded record with a ResultWriter, else the output (or error) as JSON; with an
+        `on_child` sink the outcome also carries `(worker, started, stopped, attempts)`."""
+        timed = self.environment.on_child is not None
+        started = time.time() if timed else 0.0
         start, end = batches.bounds(child)
         try:
             child_input = self.child_input(batches, child)
@@ -234,6 +240,7 @@ class _MapRun:
             stop.set()
             return ("map-error", error.error, error.cause, child), True, 0
         name = self.child_name(child)
+        interpreter: Interpreter | None = None
         execution = Execution(
             name=name,
             arn=self.child_arn_prefix + name,
@@ -259,7 +266,8 @@ class _MapRun:
                     "States.DataLimitExceeded",
                     f"The input of child execution {name} exceeds the maximum of {limits.MAX_PAYLOAD_BYTES} bytes",
                 )
-            output = Interpreter(self.processor, self.environment.runtime).run(execution)
+            interpreter = Interpreter(self.processor, self.environment.runtime)
+            output = interpreter.run(execution)
             output_json = limits.to_json(output)
             record.update(
                 Output=output_json,
@@ -287,7 +295,11 @@ class _MapRun:
             payload = output_json
         else:
             payload = limits.to_json({key: record[key] for key in ("Error", "Cause") if key in record})
-        return (status, child, payload, end - start), status == FAILED, len(payload)
+        outcome: tuple[Any, ...] = (status, child, payload, end - start)
+        if timed:
+            attempts = 1 + (interpreter.retries if interpreter is not None else 0)
+            outcome += (pool.worker_lane(), started, time.time(), attempts)
+        return outcome, status == FAILED, len(payload)
 
     # ---- the run (parent) ----
 
@@ -325,6 +337,7 @@ class _MapRun:
         count = batches.count
         progress = _Progress(self.environment.on_progress, len(self.items))
         map_error: StatesError | None = None
+        on_child = self.environment.on_child
 
         def on_results(outcomes: list[Any]) -> None:
             nonlocal map_error
@@ -332,8 +345,11 @@ class _MapRun:
                 if outcome[0] == "map-error":
                     map_error = map_error or StatesError(outcome[1], outcome[2])
                     continue
-                status, child, payload, items = outcome
+                status, child, payload, items = outcome[:4]
                 keep(child, status, payload)
+                if on_child is not None:
+                    worker, started, stopped, attempts = outcome[4:]
+                    on_child(ChildSpan(child, worker, started, stopped, STATUS_NAMES[status], items, attempts))
                 if status == FAILED:
                     self.failed_item_count += items
                 progress.finished(items, failed=status == FAILED)

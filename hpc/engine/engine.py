@@ -26,6 +26,7 @@ from hpc.engine import lambdas, limits
 from hpc.engine.distributed_map import Arns, DistributedMap, MapEnvironment, MapProgress
 from hpc.engine.errors import EngineFault, InvalidExecutionInput, InvalidName, StatesError
 from hpc.engine.interpreter import Execution, Interpreter, Runtime
+from hpc.engine.spans import ChildSpan
 from hpc.engine.validation import validate
 
 # StartExecution's rule: 1-80 characters, no whitespace, brackets, wildcards, these specials, or control characters.
@@ -77,8 +78,10 @@ class LocalEngine:
         *,
         name: str | None = None,
         on_progress: Callable[[MapProgress], None] | None = None,
+        on_child: Callable[[ChildSpan], None] | None = None,
     ) -> ExecutionResult:
-        """Execute once; FAILED results carry the Step Functions error and cause. Ctrl-C stops workers and re-raises."""
+        """Execute once; FAILED results carry the Step Functions error and cause. Ctrl-C stops workers and re-raises.
+        `on_child` receives a ChildSpan for every finished Map child (when and on which worker it ran)."""
         execution_input = _checked_input(input)
         name = name if name is not None else str(uuid.uuid4())
         if not isinstance(name, str) or not _NAME.fullmatch(name):
@@ -99,7 +102,9 @@ class LocalEngine:
             handlers = {function: lambdas.resolve(entry) for function, entry in self.functions.items()}
             runtime = Runtime(handlers=handlers, retry_delay_scale=self.retry_delay_scale)
             runtime.run_map = DistributedMap(
-                MapEnvironment(self.store_root, self.workers, runtime, self.state_machine_name, on_progress, self.arns)
+                MapEnvironment(
+                    self.store_root, self.workers, runtime, self.state_machine_name, on_progress, self.arns, on_child
+                )
             )
             try:
                 output = Interpreter(self.definition, runtime).run(execution)

@@ -97,6 +97,7 @@ class Interpreter:
     def __init__(self, machine: dict[str, Any], runtime: Runtime) -> None:
         self.machine = machine
         self.runtime = runtime
+        self.retries = 0  # retries made by this run, in every state (a Map child's span reports them)
 
     def run(self, execution: Execution) -> Any:
         """The execution's output; StatesError when it fails."""
@@ -151,6 +152,7 @@ class Interpreter:
                         self.runtime.sleep(delay)
                     attempts[retrier] += 1
                     retry_count += 1
+                    self.retries += 1
                     continue
                 for catcher in state.get("Catch", []):
                     if error_matches(catcher["ErrorEquals"], error.error):

@@ -40,6 +40,14 @@ IDLE = -1
 _context = multiprocessing.get_context("fork")
 
 
+_lane = 0  # in a worker process, its slot (set at start); hpc.engine.spans reports it as the child's worker
+
+
+def worker_lane() -> int:
+    """The slot (0..size-1) of the worker process that calls this: a stable small id for the worker."""
+    return _lane
+
+
 class WorkerDied(Exception):
     """A worker process exited while it held children; `child` is the one it was running (None: between children)."""
 
@@ -228,6 +236,8 @@ def _worker_main(
     stop: StopFlag,
     running: Any,
 ) -> None:
+    global _lane
+    _lane = slot
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for other in others:
         other.close()

@@ -1,0 +1,27 @@
+"""ChildSpan: when and where one Map child ran, for whoever wants to see a run (hpc.report draws them).
+
+The engine hands one span per finished child to `MapEnvironment.on_child` (unset: nothing is timed or sent). Times are
+wall-clock epoch seconds, so spans from different worker processes share one axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSpan:
+    """One finished child execution of a Distributed Map.
+
+    index: the child's position in the Map Run (0-based, in item order); worker: the lane (0..workers-1) of the worker
+    process that ran it; started/stopped: epoch seconds; status: SUCCEEDED or FAILED; items: how many items it held
+    (a batch's size); attempts: tries of its work, 1 plus one per retry.
+    """
+
+    index: int
+    worker: int
+    started: float
+    stopped: float
+    status: str
+    items: int
+    attempts: int
