@@ -13,7 +13,7 @@ from typing import Any
 E2E = Path(__file__).resolve().parent
 REPO = E2E.parents[1]
 
-HANG_SECONDS = 120  # a run still going after this long is reported as a hang, not waited on
+HANG_SECONDS = 60  # a run still going after this long is reported as a hang (below pytest's per-test timeout)
 
 
 def hpc(*args: str, faults: dict[str, Any] | None = None, timeout: float = HANG_SECONDS) -> subprocess.CompletedProcess:

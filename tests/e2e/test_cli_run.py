@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from command import bare_s3_keys_total
+from command import HANG_SECONDS, bare_s3_keys_total
 
 from hpc.cli import EXIT_USAGE, main
 
@@ -65,7 +65,7 @@ def test_console_script_prints_json_with_big_integers_as_strings():
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_SECONDS,
         check=False,
     )
     # THEN it exits 0 and prints one JSON object whose big total is a decimal string, equal to the bare total
