@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hpc import config_file
 from hpc.settings import InvalidSettings, Settings
 
 NAMESPACE = "hpc:"
@@ -19,11 +20,9 @@ def load_settings(stack: str = "dev", directory: Path | None = None) -> Settings
 
 
 def settings_from_file(path: Path) -> Settings:
-    import yaml  # only needed when a stack file exists
-
     try:
-        document: Any = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
+        document: Any = config_file.parse(path.read_text()) or {}
+    except config_file.InvalidYaml as error:
         raise InvalidSettings(f"{path} is not valid YAML: {error}") from None
     config = document.get("config") or {}
     if not isinstance(config, dict):

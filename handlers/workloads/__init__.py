@@ -12,7 +12,9 @@ To add a workload, add a module here (its file name is free; names starting with
 - `items(params) -> Iterable` -- the item values, JSON values (usually small ints). One Map child computes one item,
   or one batch of items.
 - `compute(items: list, params) -> partial` -- the partial result of a non-empty list of items, as JSON (integers
-  that may exceed 2^53 as decimal strings: Step Functions treats numbers as doubles).
+  that may exceed 2^53 as strings: Step Functions treats numbers as doubles). A big integer is best carried as
+  hexadecimal (`format(n, "x")`, read back with `int(text, 16)`): CPython converts hexadecimal in linear time and
+  decimal in quadratic time, so decimal belongs in `present` alone, once (s3-keys does this).
 - `combine(partials: list) -> partial` -- one partial from a non-empty list of partials; associative, so batches and
   result files may be reduced in any grouping: `combine([combine(a), combine(b)]) == combine(a + b)`. It takes a list
   rather than a pair so that a reduction converts big decimal strings once per partial, not once per addition.

@@ -93,7 +93,7 @@ def check_rule(rule: Any, where: str, *, top_level: bool) -> None:
     name = comparators[0]
     for key in ("Variable", name) if name.endswith("Path") else ("Variable",):
         try:
-            paths.compile_path(rule[key])
+            paths.check(rule[key])
         except InvalidDefinition as error:
             raise InvalidDefinition(f"{where}.{key}: {error}") from None
 

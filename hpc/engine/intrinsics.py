@@ -167,7 +167,7 @@ class _Parser:
             position += 1
         self.position = position
         path = self.text[start:position].strip()
-        paths.compile_path(path)
+        paths.check(path)
         return Path(path)
 
 

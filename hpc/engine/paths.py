@@ -6,62 +6,94 @@ What this module adds on top of the library is only Step Functions' rules around
   nothing; any other path (wildcards, slices, filters, unions, `..`) yields the list of matches, as Jayway does in AWS;
 - a *reference path* (ResultPath) must be definite; writing through it copies the input, creates missing objects on
   the way and fails with States.ResultPathMatchFailure when something on the way is not an object/array.
+
+Plain field paths (`$`, `$.job`, `$$.Map.Item.Value`: dots and identifier names only), which are nearly every path a
+definition holds, are read and written without the library: importing and building it is a large share of a small
+run's start-up, and walking its match objects a large share of a Map child's cost. Any other path goes to the library.
+Both ways give the same values and the same errors (tests/unit/test_paths_plain.py holds them side by side).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import lru_cache
-from typing import Any
-
-from jsonpath_ng import jsonpath
-from jsonpath_ng._ply import lex as ply_lex
-from jsonpath_ng.exceptions import JSONPathError, JsonPathLexerError
-from jsonpath_ng.ext.parser import ExtendedJsonPathLexer, ExtendedJsonPathParser
+from typing import TYPE_CHECKING, Any
 
 from hpc.engine.errors import InvalidDefinition, StatesError
+
+if TYPE_CHECKING:
+    from jsonpath_ng import jsonpath
+
+# `$` or `$$`, then `.name` steps; a name as jsonpath-ng's lexer reads an identifier, minus `-` and `@`, which it
+# reads specially in places, and minus its reserved words.
+_PLAIN_PATH = re.compile(r"\$\$?((?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+_RESERVED_NAMES = frozenset({"where", "wherenot"})
 
 
 class PathSyntaxError(InvalidDefinition):
     """A string that should be a JSONPath does not parse."""
 
 
-class _BuiltOnceLexer(ExtendedJsonPathLexer):
-    """The library's lexer, but PLY's tables are built once per process and cloned per path.
+@lru_cache(maxsize=4096)
+def plain_fields(path: str) -> tuple[str, ...] | None:
+    """The field names of a plain field path (`$.a.b` -> ("a", "b"), `$` -> ()), or None for any other path."""
+    match = _PLAIN_PATH.fullmatch(path) if isinstance(path, str) else None
+    if match is None:
+        return None
+    names = tuple(match.group(1).split(".")[1:])
+    return None if _RESERVED_NAMES.intersection(names) else names
 
-    jsonpath-ng rebuilds the PLY lexer (compiling its regular expressions) for every path it parses: ~0.4 ms each, a
-    noticeable share of a small local run's start-up. The token rules keep no state on the lexer object (they use
-    `t.lexer`), so a clone per path behaves exactly like a fresh build.
-    """
 
-    _built: Any = None
-
-    def tokenize(self, string: str) -> Any:
-        if _BuiltOnceLexer._built is None:
-            _BuiltOnceLexer._built = ply_lex.lex(module=self, debug=False, optimize=True, lextab=self._ply_table_module)
-        lexer = _BuiltOnceLexer._built.clone()
-        lexer.lexstatestack = []  # a shallow clone would share the template's state stack
-        lexer.latest_newline = 0
-        lexer.string_value = None
-        lexer.begin("INITIAL")
-        lexer.input(string)
-        while (token := lexer.token()) is not None:
-            token.col = token.lexpos - lexer.latest_newline
-            yield token
-        if lexer.string_value is not None:
-            raise JsonPathLexerError("Unexpected EOF in string literal or identifier")
+def check(path: str) -> None:
+    """PathSyntaxError unless `path` is a JSONPath; a plain field path is valid without consulting the library."""
+    if plain_fields(path) is None:
+        compile_path(path)
 
 
 @lru_cache(maxsize=1)
-def _parser() -> ExtendedJsonPathParser:
+def _parser() -> Any:
     # One parser for the process: building one per path (what `jsonpath_ng.ext.parse` does) reloads its tables.
-    return ExtendedJsonPathParser(lexer_class=_BuiltOnceLexer)
+    from jsonpath_ng._ply import lex as ply_lex
+    from jsonpath_ng.exceptions import JsonPathLexerError
+    from jsonpath_ng.ext.parser import ExtendedJsonPathLexer, ExtendedJsonPathParser
+
+    class BuiltOnceLexer(ExtendedJsonPathLexer):  # type: ignore[misc]
+        """The library's lexer, but PLY's tables are built once per process and cloned per path.
+
+        jsonpath-ng rebuilds the PLY lexer (compiling its regular expressions) for every path it parses: ~0.4 ms
+        each, a noticeable share of a small local run's start-up. The token rules keep no state on the lexer object
+        (they use `t.lexer`), so a clone per path behaves exactly like a fresh build.
+        """
+
+        _built: Any = None
+
+        def tokenize(self, string: str) -> Any:
+            if BuiltOnceLexer._built is None:
+                BuiltOnceLexer._built = ply_lex.lex(
+                    module=self, debug=False, optimize=True, lextab=self._ply_table_module
+                )
+            lexer = BuiltOnceLexer._built.clone()
+            lexer.lexstatestack = []  # a shallow clone would share the template's state stack
+            lexer.latest_newline = 0
+            lexer.string_value = None
+            lexer.begin("INITIAL")
+            lexer.input(string)
+            while (token := lexer.token()) is not None:
+                token.col = token.lexpos - lexer.latest_newline
+                yield token
+            if lexer.string_value is not None:
+                raise JsonPathLexerError("Unexpected EOF in string literal or identifier")
+
+    return ExtendedJsonPathParser(lexer_class=BuiltOnceLexer)
 
 
 @lru_cache(maxsize=4096)
 def compile_path(path: str) -> jsonpath.JSONPath:
     """The parsed expression for a `$...` path (a `$$...` context path is parsed without its first `$`)."""
+    from jsonpath_ng.exceptions import JSONPathError
+
     if not isinstance(path, str) or not path.startswith("$"):
         raise PathSyntaxError(f"{path!r} is not a JSONPath (it must start with '$')")
     text = path[1:] if path.startswith("$$") else path
@@ -72,6 +104,8 @@ def compile_path(path: str) -> jsonpath.JSONPath:
 
 
 def _segments(expression: jsonpath.JSONPath) -> list[jsonpath.JSONPath] | None:
+    from jsonpath_ng import jsonpath
+
     """Root-to-leaf segments of a definite path, or None when the path can match more than one value."""
     if isinstance(expression, jsonpath.Root):
         return []
@@ -93,7 +127,7 @@ def _path_segments(path: str) -> tuple[jsonpath.JSONPath, ...] | None:
 
 
 def is_definite(path: str) -> bool:
-    return _path_segments(path) is not None
+    return plain_fields(path) is not None or _path_segments(path) is not None
 
 
 def is_context_path(path: str) -> bool:
@@ -103,31 +137,41 @@ def is_context_path(path: str) -> bool:
 def read(path: str, data: Any, context: dict[str, Any] | None = None, *, field: str | None = None) -> Any:
     """The value at `path` in `data` (or in `context` for `$$` paths); States.Runtime if a definite path is absent."""
     source = context if is_context_path(path) else data
+    fields = plain_fields(path)
+    if fields is not None:
+        value = source
+        for name in fields:
+            if not isinstance(value, dict) or name not in value:
+                raise _not_found(path, source, field)
+            value = value[name]
+        return value
     matches = compile_path(path).find(source)
     if _path_segments(path) is None:
         return [match.value for match in matches]
     if not matches:
-        where = f"the field '{field}'" if field else "a path"
-        raise StatesError(
-            "States.Runtime",
-            f"The JSONPath '{path}' specified for {where} could not be found in the input '{_preview(source)}'",
-        )
+        raise _not_found(path, source, field)
     return matches[0].value
+
+
+def _not_found(path: str, source: Any, field: str | None) -> StatesError:
+    where = f"the field '{field}'" if field else "a path"
+    return StatesError(
+        "States.Runtime",
+        f"The JSONPath '{path}' specified for {where} could not be found in the input '{_preview(source)}'",
+    )
 
 
 def write(path: str, data: Any, value: Any) -> Any:
     """`data` with `value` stored at reference path `path` (ResultPath semantics); `data` itself is not changed."""
-    segments = _path_segments(path)
-    if segments is None:
-        raise PathSyntaxError(f"{path!r} is not a reference path (only fields and single indexes may appear)")
-    if not segments:
+    steps = _reference_steps(path)
+    if not steps:
         return value
     result = copy.deepcopy(data)
     container: Any = result
-    for position, segment in enumerate(segments):
-        last = position == len(segments) - 1
-        if isinstance(segment, jsonpath.Fields):
-            key = segment.fields[0]
+    for position, step in enumerate(steps):
+        last = position == len(steps) - 1
+        if isinstance(step, str):
+            key = step
             if not isinstance(container, dict):
                 raise _match_failure(path, data)
             if last:
@@ -135,8 +179,7 @@ def write(path: str, data: Any, value: Any) -> Any:
             else:
                 container = container.setdefault(key, {})
         else:
-            assert isinstance(segment, jsonpath.Index)
-            index = segment.indices[0]
+            index = step
             if not isinstance(container, list) or not -len(container) <= index < len(container):
                 raise _match_failure(path, data)
             if last:
@@ -144,6 +187,23 @@ def write(path: str, data: Any, value: Any) -> Any:
             else:
                 container = container[index]
     return result
+
+
+@lru_cache(maxsize=4096)
+def _reference_steps(path: str) -> tuple[str | int, ...]:
+    """A reference path's steps: field names and single indexes, root to leaf."""
+    fields = plain_fields(path)
+    if fields is not None and not is_context_path(path):
+        return fields
+    from jsonpath_ng import jsonpath
+
+    segments = _path_segments(path)
+    if segments is None:
+        raise PathSyntaxError(f"{path!r} is not a reference path (only fields and single indexes may appear)")
+    # A definite path's segments are single-field Fields and single-index Index objects (see _segments).
+    return tuple(
+        segment.fields[0] if isinstance(segment, jsonpath.Fields) else segment.indices[0] for segment in segments
+    )  # type: ignore[attr-defined]
 
 
 def _match_failure(path: str, data: Any) -> StatesError:

@@ -33,7 +33,7 @@ def check_expression(expression: Any, where: str) -> None:
         if intrinsics.is_intrinsic(expression):
             intrinsics.parse(expression)
         else:
-            paths.compile_path(expression)
+            paths.check(expression)
     except InvalidDefinition as error:
         raise type(error)(f"{where}: {error}") from None
 

@@ -161,7 +161,7 @@ def _next_or_end(state: dict[str, Any], where: str, states: Mapping[str, Any]) -
 
 def _path(value: Any, where: str) -> None:
     try:
-        paths.compile_path(value)
+        paths.check(value)
     except InvalidDefinition as error:
         raise InvalidDefinition(f"{where}: {error}") from None
 

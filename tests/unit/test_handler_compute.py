@@ -22,7 +22,7 @@ def test_batch_of_original_lengths_counts_keys():
     job = {"workload": "s3-keys", "params": {"size": 3, "lengths": "original"}, "items": 3}
     assert compute.handler({"Items": [0, 1, 2], "BatchInput": {"job": job}}, None) == {
         "items": 3,
-        "partial": str(1 + 128 + 128 * 128 + 1863),
+        "partial": format(1 + 128 + 128 * 128 + 1863, "x"),
     }
 
 

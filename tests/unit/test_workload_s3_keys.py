@@ -49,12 +49,12 @@ def test_key_counts_equal_the_original_kernel_for_every_length_below_60():
 
 @pytest.mark.parametrize("length", [97, 150, 211])
 def test_single_item_compute_equals_the_original_kernel_at_longer_lengths(length):
-    assert s3_keys.compute([length], original_job(1024)) == str(original_item(length))
+    assert s3_keys.compute([length], original_job(1024)) == format(original_item(length), "x")
 
 
 def test_batch_partial_is_the_sum_of_the_original_kernel_over_its_items():
     items = [0, 3, 17, 59, 42]
-    assert s3_keys.compute(items, original_job(1024)) == str(sum(original_item(i) for i in items))
+    assert s3_keys.compute(items, original_job(1024)) == format(sum(original_item(i) for i in items), "x")
 
 
 def test_size_1024_total_matches_an_independent_method_and_the_original_range():
@@ -71,13 +71,13 @@ def test_size_1024_total_matches_an_independent_method_and_the_original_range():
     assert lengths == list(range(1024))
     # and its first 60 terms are exactly the original kernel's
     head = s3_keys.combine([s3_keys.compute(list(range(60)), params)])
-    assert int(head) == sum(original_item(i) for i in range(60)) == total_by_matrix_power(60)
+    assert int(head, 16) == sum(original_item(i) for i in range(60)) == total_by_matrix_power(60)
 
 
 def test_s3_lengths_count_keys_of_1_to_size_bytes():
     params = s3_keys.parse(1024, {"lengths": "s3"})
     assert list(s3_keys.items(params)) == list(range(1, 1025))
-    total = int(s3_keys.compute(list(s3_keys.items(params)), params))
+    total = int(s3_keys.compute(list(s3_keys.items(params)), params), 16)
     # lengths 1..1024 = lengths 0..1024 minus the empty key
     assert total == total_by_matrix_power(1025) - 1
 
@@ -98,6 +98,20 @@ def test_largest_result_fits_in_half_a_state_payload():
     # The cap's justification: ~2.156 digits per byte of length, measured with the independent method.
     digits_per_length = len(str(total_by_matrix_power(2000))) / 2000
     assert digits_per_length * s3_keys.MAX_SIZE < 256 * 1024 / 2
+
+
+def test_partials_are_hexadecimal_and_only_present_gives_decimal():
+    # GIVEN two batches' partials of a job whose total passes the 4,300-digit limit of int <-> decimal conversion
+    params = original_job(6000)
+    partials = [s3_keys.compute(list(range(0, 3000)), params), s3_keys.compute(list(range(3000, 6000)), params)]
+    # THEN partials and their combination are lowercase hexadecimal of the exact sums
+    expected = total_by_matrix_power(6000)
+    assert all(set(partial) <= set("0123456789abcdef") for partial in partials)
+    assert int(s3_keys.combine(partials), 16) == expected
+    # and present converts once to the decimal string the result must be
+    output = s3_keys.present(s3_keys.combine(partials), params)
+    assert output["result"] == str(expected)
+    assert output["digits"] == len(str(expected))
 
 
 def test_unknown_lengths_option_is_refused_naming_the_choices():
@@ -127,7 +141,7 @@ def test_batches_give_the_same_partials_in_any_order_despite_resuming():
     order = [5, 0, 9, 3, 3, 10, 1]
     shuffled = {index: s3_keys.compute(batches[index], params) for index in order}
     # THEN every partial equals a fresh computation from f(0)
-    fresh = [str(sum(_fresh(batch))) for batch in batches]
+    fresh = [format(sum(_fresh(batch)), "x") for batch in batches]
     assert increasing == decreasing == fresh
     assert all(shuffled[index] == fresh[index] for index in order)
 

@@ -1,0 +1,40 @@
+"""Whole-process measurements shared by the benchmarks: wall time, CPU time (the process and everything it waited
+for, its worker processes included) and what it printed."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HPC = Path(sys.executable).with_name("hpc")
+# Processes run as a user's would: with Python's bytecode cache on, even where the environment turns it off.
+ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
+@dataclass(frozen=True)
+class Timed:
+    wall: float
+    cpu: float
+    stdout: str
+
+
+def timed(command: list[str]) -> Timed:
+    """Run `command` to completion; SystemExit with its stderr when it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=ENVIRONMENT)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timed(wall, cpu, done.stdout)
+
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
