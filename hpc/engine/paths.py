@@ -201,9 +201,11 @@ def _reference_steps(path: str) -> tuple[str | int, ...]:
     if segments is None:
         raise PathSyntaxError(f"{path!r} is not a reference path (only fields and single indexes may appear)")
     # A definite path's segments are single-field Fields and single-index Index objects (see _segments).
-    return tuple(
-        segment.fields[0] if isinstance(segment, jsonpath.Fields) else segment.indices[0] for segment in segments
-    )  # type: ignore[attr-defined]
+    steps: list[str | int] = []
+    for segment in segments:
+        single: Any = segment
+        steps.append(single.fields[0] if isinstance(segment, jsonpath.Fields) else single.indices[0])
+    return tuple(steps)
 
 
 def _match_failure(path: str, data: Any) -> StatesError:
