@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--store", type=Path, metavar="DIR", help="keep the local run's items and result files in DIR")
     run.add_argument("--json", action="store_true", help="print the execution output as JSON")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--report", type=Path, metavar="DIR", help="write timeline/throughput/durations PNGs and report.html to DIR"
+    )
     run.set_defaults(command=_run)
 
     estimate = commands.add_parser("estimate", help="model the AWS cost of a run, beside the original design's")
@@ -67,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         "--price", action="append", default=[], metavar="NAME=USD", help="override a price (see the printed table)"
     )
     estimate.set_defaults(command=_estimate)
+
+    report = commands.add_parser("report", help="picture where a finished cloud execution's time went")
+    report.add_argument("execution_arn", metavar="EXECUTION_ARN", help="the execution (as `hpc run --cloud` prints)")
+    report.add_argument("--out", type=Path, metavar="DIR", help="where to write it (default: report-<execution name>)")
+    report.set_defaults(command=_report_command)
 
     listing = commands.add_parser("workloads", help="list the workloads and the input fields each accepts")
     listing.set_defaults(command=_workloads)
@@ -104,13 +112,70 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.cloud:
         result = _run_cloud(args, job)
+    elif args.report is not None:
+        result = _run_local_with_report(args, job)
     else:
         from hpc.local import run_locally
 
         with _progress_bar(enabled=not args.no_progress) as progress:
             result = run_locally(job, _settings(args), store=args.store, workers=args.workers, on_progress=progress)
     elapsed = time.perf_counter() - started
+    if args.cloud and args.report is not None:
+        _write_cloud_report(result.execution_arn, args.report)
     return _report(result.status, result.output, result.error, result.cause, elapsed, as_json=args.json)
+
+
+def _run_local_with_report(args: argparse.Namespace, job: dict[str, Any]) -> Any:
+    from hpc.local import run_locally
+    from hpc.report import write_report
+    from hpc.report.local import Recorder, local_run_data
+
+    settings = _settings(args)
+    with _progress_bar(enabled=not args.no_progress) as progress, Recorder(progress) as recorder:
+        result = run_locally(
+            job,
+            settings,
+            store=args.store,
+            workers=args.workers,
+            on_progress=recorder.on_progress,
+            on_child=recorder.on_child,
+        )
+    page = write_report(local_run_data(job, settings, result, recorder), args.report)
+    print(f"report: {page}", file=sys.stderr)
+    return result
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    from hpc.cloud import region_of
+
+    if region_of(args.execution_arn) is None or ":execution:" not in args.execution_arn:
+        return _fail(
+            f"InvalidArn: {args.execution_arn!r} is not an execution ARN (arn:aws:states:<region>:...)", EXIT_USAGE
+        )
+    name = args.execution_arn.rsplit(":", 1)[-1]
+    return _write_cloud_report(args.execution_arn, args.out or Path(f"report-{name}"))
+
+
+def _write_cloud_report(execution_arn: str, directory: Path) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from hpc.cloud import region_of
+    from hpc.report import write_report
+    from hpc.report.cloud import ReportError, cloud_run_data
+
+    region = region_of(execution_arn)
+    try:
+        run = cloud_run_data(
+            execution_arn,
+            sfn=boto3.client("stepfunctions", region_name=region),
+            s3=boto3.client("s3", region_name=region),
+            lambda_client=boto3.client("lambda", region_name=region),
+        )
+    except (ReportError, BotoCoreError, ClientError) as error:
+        return _fail(f"ReportError: {error}", EXIT_FAILED)
+    print(f"report: {write_report(run, directory)}", file=sys.stderr)
+    return 0
 
 
 def _run_cloud(args: argparse.Namespace, job: dict[str, Any]) -> Any:

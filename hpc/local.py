@@ -23,8 +23,10 @@ def run_locally(
     store: Path | None = None,
     workers: int | None = None,
     on_progress: Callable[[Any], None] | None = None,
+    on_child: Callable[[Any], None] | None = None,
 ) -> Any:
-    """Execute `job` and return the engine's ExecutionResult. Without `store`, intermediate files are deleted after."""
+    """Execute `job` and return the engine's ExecutionResult. Without `store`, intermediate files are deleted after.
+    `on_child` receives the engine's ChildSpan of every finished Map child (hpc.report draws them)."""
     from hpc.engine import LocalEngine  # the engine's imports are only paid for when a run happens
 
     specs = function_specs(settings, LOCAL_BUCKET)
@@ -36,7 +38,7 @@ def run_locally(
 
     def execute(root: Path) -> Any:
         engine = LocalEngine(definition, engine_functions, root, workers=workers, environment=environment)
-        return engine.run(job, on_progress=on_progress)
+        return engine.run(job, on_progress=on_progress, on_child=on_child)
 
     if store is not None:
         store.mkdir(parents=True, exist_ok=True)

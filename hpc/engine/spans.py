@@ -16,6 +16,9 @@ class ChildSpan:
     index: the child's position in the Map Run (0-based, in item order); worker: the lane (0..workers-1) of the worker
     process that ran it; started/stopped: epoch seconds; status: SUCCEEDED or FAILED; items: how many items it held
     (a batch's size); attempts: tries of its work, 1 plus one per retry.
+
+    hpc.report also builds spans from a cloud run's result records, which know no worker or retries: there `index`
+    and `worker` are the child's rank in start order, `attempts` is None and `status` may be TIMED_OUT or ABORTED.
     """
 
     index: int
@@ -24,4 +27,4 @@ class ChildSpan:
     stopped: float
     status: str
     items: int
-    attempts: int
+    attempts: int | None

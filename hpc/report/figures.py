@@ -1,0 +1,159 @@
+"""The report's three pictures, drawn with matplotlib from a RunData.
+
+- timeline: one horizontal bar per child, from its start to its stop, on its row (the worker locally; in the cloud
+  each child in start order), coloured by outcome; retried children get a tick at their stop, failed ones a cross;
+- throughput: items finished over time (left axis) and children running at once (right axis);
+- durations: a histogram of child durations, with the median and the 99th percentile marked (stragglers sit right).
+
+Time is seconds since the execution started. matplotlib is well kept and the usual choice for such plots; Figure
+objects are made directly (no pyplot, no global state), so saving uses the Agg renderer and needs no display. Each
+picture is PIXELS in size, whatever the run. The *_series functions are the data behind the pictures, kept plain so
+that tests can compare them with what was drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from hpc.engine.spans import ChildSpan
+from hpc.report.model import SUCCEEDED, RunData
+
+DPI = 100
+PIXELS = (1200, 500)
+OUTCOMES = {  # gid of the bars' collection: (legend label, colour)
+    "succeeded": ("succeeded", "#2a7ab0"),
+    "retried": ("succeeded after retries", "#e69f00"),
+    "failed": ("failed", "#c0392b"),
+}
+HISTOGRAM_BINS = 40
+TIME_AXIS = "seconds since the execution started"
+
+
+def outcome(span: ChildSpan) -> str:
+    if span.status != SUCCEEDED:
+        return "failed"
+    return "retried" if (span.attempts or 1) > 1 else "succeeded"
+
+
+def timeline_series(run: RunData) -> dict[str, list[tuple[tuple[float, float], tuple[float, float]]]]:
+    """Per outcome, one segment ((start, row), (stop, row)) per child."""
+    bars: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {key: [] for key in OUTCOMES}
+    for span in run.spans:
+        row = float(span.worker)
+        bars[outcome(span)].append(((span.started - run.started, row), (span.stopped - run.started, row)))
+    return bars
+
+
+def throughput_series(run: RunData) -> tuple[list[float], list[int]]:
+    """Items finished (any outcome) at each child's stop, starting from (0, 0)."""
+    times, done = [0.0], [0]
+    for span in sorted(run.spans, key=lambda s: s.stopped):
+        times.append(span.stopped - run.started)
+        done.append(done[-1] + span.items)
+    return times, done
+
+
+def concurrency_series(run: RunData) -> tuple[list[float], list[int]]:
+    """Children running, after each start (+1) and stop (-1); at equal times stops count first."""
+    events = sorted([(s.started, 1) for s in run.spans] + [(s.stopped, -1) for s in run.spans])
+    times, running = [0.0], [0]
+    for moment, change in events:
+        times.append(moment - run.started)
+        running.append(running[-1] + change)
+    return times, running
+
+
+def timeline(run: RunData) -> Figure:
+    figure, axes = _figure()
+    rows = max((span.worker for span in run.spans), default=0) + 1
+    # A bar's thickness is most of its row's height, so a few workers get fat bars and 10^5 children thin lines.
+    thickness = max(0.2, min(14.0, 0.75 * 0.7 * PIXELS[1] / rows * 72 / DPI))
+    for key, segments in timeline_series(run).items():
+        label, colour = OUTCOMES[key]
+        bars = LineCollection(segments, linewidths=thickness, colors=colour, label=f"{label} ({len(segments):,})")
+        bars.set_gid(key)
+        axes.add_collection(bars)
+    retried = [s for s in run.spans if (s.attempts or 1) > 1]
+    failed = [s for s in run.spans if s.status != SUCCEEDED]
+    if retried:
+        _mark(axes, run, retried, marker="|", label="retried", gid="retried-marks")
+    if failed:
+        _mark(axes, run, failed, marker="x", label="failed", gid="failed-marks")
+    axes.set_xlim(0, max(run.wall_seconds, max((s.stopped - run.started for s in run.spans), default=0), 1e-3))
+    axes.set_ylim(rows - 0.5, -0.5)
+    axes.set_xlabel(TIME_AXIS)
+    axes.set_ylabel(run.lane_label)
+    if rows <= 16:
+        axes.set_yticks(range(rows))
+    axes.set_title(f"{run.name}: {run.children:,} children ({run.total_items:,} items) on {_rows(run, rows)}")
+    axes.legend(loc="upper right", fontsize="small")
+    return figure
+
+
+def throughput(run: RunData) -> Figure:
+    figure, axes = _figure()
+    times, done = throughput_series(run)
+    axes.step(times, done, where="post", color="#2a7ab0", label="items finished", gid="items-finished")
+    axes.set_xlabel(TIME_AXIS)
+    axes.set_ylabel("items finished")
+    axes.set_ylim(0, max(run.total_items, done[-1], 1) * 1.05)
+    running_axes = axes.twinx()
+    times, running = concurrency_series(run)
+    running_axes.step(times, running, where="post", color="#e69f00", label="children running", gid="running")
+    running_axes.set_ylabel("children running")
+    running_axes.set_ylim(0, max(running, default=0) * 1.1 + 1)
+    running_axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlim(0, max(run.wall_seconds, times[-1], 1e-3))
+    rate = done[-1] / run.wall_seconds if run.wall_seconds > 0 else math.inf
+    axes.set_title(f"{done[-1]:,} of {run.total_items:,} items finished; {rate:,.0f} items/s over the wall time")
+    handles = axes.get_legend_handles_labels()[0] + running_axes.get_legend_handles_labels()[0]
+    axes.legend(handles=handles, loc="upper left", fontsize="small")
+    return figure
+
+
+def durations(run: RunData) -> Figure:
+    figure, axes = _figure()
+    values = run.durations()
+    if values:
+        axes.hist(values, bins=min(HISTOGRAM_BINS, len(values)), color="#2a7ab0", gid="durations")
+        ordered = sorted(values)
+        p99 = ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)]
+        axes.axvline(
+            run.median_duration(), color="black", linestyle="--", label=f"median {run.median_duration():.4g} s"
+        )
+        axes.axvline(p99, color="#c0392b", linestyle=":", label=f"p99 {p99:.4g} s")
+        axes.legend(loc="upper right", fontsize="small")
+    axes.set_xlabel("child duration (s)")
+    axes.set_ylabel("children")
+    axes.set_title(f"durations of {len(values):,} children; the longest {max(values, default=0):.4g} s")
+    return figure
+
+
+def save(figure: Figure, path: Path) -> Path:
+    figure.savefig(path, dpi=DPI, format="png")
+    return path
+
+
+def _figure() -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(PIXELS[0] / DPI, PIXELS[1] / DPI), dpi=DPI, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def _mark(axes: Axes, run: RunData, spans: list[ChildSpan], *, marker: str, label: str, gid: str) -> None:
+    """A black marker at the stop of each of `spans`, above the bars."""
+    stops = [span.stopped - run.started for span in spans]
+    axes.scatter(
+        stops, [span.worker for span in spans], marker=marker, s=40, color="black", label=label, gid=gid, zorder=3
+    )
+
+
+def _rows(run: RunData, rows: int) -> str:
+    if run.source == "local":
+        return f"{rows} worker{'s' if rows != 1 else ''}"
+    return "rows in start order"
