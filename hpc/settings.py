@@ -15,6 +15,7 @@ from typing import Any
 
 EXECUTION_TYPES = ("STANDARD", "EXPRESS")
 LOG_LEVELS = ("OFF", "ERROR", "FATAL", "ALL")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class InvalidSettings(ValueError):
@@ -52,6 +53,8 @@ class Settings:
     log_level: str = "ERROR"
     tracing: bool = False
     results_expire_days: int = 7
+    alarm_email: str = ""
+    """Subscribed to the alarm on failed or timed-out executions (it must confirm AWS's email); empty: no email."""
 
     def __post_init__(self) -> None:
         _check(
@@ -74,6 +77,7 @@ class Settings:
         _check(self.log_retention_days >= 1, "logRetentionDays", "at least 1")
         _check(self.log_level in LOG_LEVELS, "logLevel", " or ".join(LOG_LEVELS))
         _check(self.results_expire_days >= 1, "resultsExpireDays", "at least 1")
+        _check(not self.alarm_email or EMAIL.fullmatch(self.alarm_email), "alarmEmail", "an email address or empty")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:

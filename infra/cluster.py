@@ -14,7 +14,9 @@ from asl.definition import Functions, definition_json
 from hpc.functions import FUNCTION_KEYS, FunctionSpec, function_specs
 from hpc.settings import Settings
 from infra import iam
+from infra.alarm import failure_alarm
 from infra.bucket import results_bucket
+from infra.dashboard import console_url, dashboard
 
 COMPONENT_TYPE = "hpc:index:HpcCluster"
 RUNTIME = "python3.13"
@@ -41,6 +43,11 @@ class HpcCluster(pulumi.ComponentResource):
     function_names: pulumi.Output[dict[str, str]]
     start_command: pulumi.Output[str]
     """A ready-to-paste `aws stepfunctions start-execution` for a 1024-item job."""
+    dashboard_name: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
+    """The CloudWatch console page of the dashboard."""
+    alarm_topic_arn: pulumi.Output[str]
+    """The SNS topic the failed-execution alarm notifies; subscribe to it (or set hpc:alarmEmail)."""
 
     def __init__(
         self,
@@ -59,6 +66,9 @@ class HpcCluster(pulumi.ComponentResource):
         specs = function_specs(settings, bucket.bucket)
         start, compute, sum_ = (self._function(specs[key], bucket.bucket) for key in FUNCTION_KEYS)
         machine = self._state_machine(start, compute, sum_, bucket)
+        region = self._account.apply(lambda account: account.region)
+        board = dashboard(name, settings.state_machine_name, region, machine.arn, compute.name, sum_.name, parent=self)
+        topic, _ = failure_alarm(name, settings.state_machine_name, machine.arn, settings.alarm_email, parent=self)
 
         self.state_machine_arn = machine.arn
         self.state_machine_name = machine.name
@@ -69,6 +79,9 @@ class HpcCluster(pulumi.ComponentResource):
         self.start_command = pulumi.Output.all(machine.arn, self._account).apply(
             lambda args: start_command(args[0], args[1].region)
         )
+        self.dashboard_name = board.dashboard_name
+        self.dashboard_url = pulumi.Output.all(region, board.dashboard_name).apply(lambda args: console_url(*args))
+        self.alarm_topic_arn = topic.arn
         self.register_outputs(
             {
                 "stateMachineArn": self.state_machine_arn,
@@ -76,6 +89,9 @@ class HpcCluster(pulumi.ComponentResource):
                 "bucketName": self.bucket_name,
                 "functionNames": self.function_names,
                 "startCommand": self.start_command,
+                "dashboardName": self.dashboard_name,
+                "dashboardUrl": self.dashboard_url,
+                "alarmTopicArn": self.alarm_topic_arn,
             }
         )
 

@@ -92,6 +92,15 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any]) -> tuple[str
     if type_ == "aws:sfn/stateMachine:StateMachine":
         machine_arn = f"{arn_base}:states:{REGION}:{ACCOUNT}:stateMachine:{inputs['name']}"
         return machine_arn, {"arn": machine_arn}
+    if type_ == "aws:sns/topic:Topic":
+        topic = inputs.get("name") or name + "-a1b2c3d"
+        return f"{arn_base}:sns:{REGION}:{ACCOUNT}:{topic}", {
+            "name": topic,
+            "arn": f"{arn_base}:sns:{REGION}:{ACCOUNT}:{topic}",
+        }
+    if type_ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        alarm = inputs["name"]
+        return alarm, {"arn": f"{arn_base}:cloudwatch:{REGION}:{ACCOUNT}:alarm:{alarm}"}
     return f"{name}-id", {}
 
 

@@ -37,6 +37,7 @@ OVERRIDES = {
     "hpc:logLevel": "ALL",
     "hpc:tracing": "true",
     "hpc:resultsExpireDays": "2",
+    "hpc:alarmEmail": "ops@example.com",
 }
 
 

@@ -44,6 +44,9 @@ def test_the_stack_holds_exactly_the_expected_resources(deployment: Deployment):
         "aws:iam/rolePolicy:RolePolicy": 4,
         LAMBDA: 3,
         STATE_MACHINE: 1,
+        "aws:cloudwatch/dashboard:Dashboard": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
+        "aws:sns/topic:Topic": 1,
     }
 
 
@@ -223,4 +226,9 @@ def test_stack_exports_what_a_user_needs_to_run_a_job(deployment: Deployment):
             f"aws stepfunctions start-execution --region {REGION} --state-machine-arn {machine_arn} "
             """--input '{"size": 1024}'"""
         ),
+        "dashboardName": MACHINE,
+        "dashboardUrl": (
+            f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}#dashboards/dashboard/{MACHINE}"
+        ),
+        "alarmTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:{MACHINE}-alarms",
     }
