@@ -169,9 +169,11 @@ class _MapRun:
                 self.state["ItemReader"], self.data, self.context, self.environment.store_root
             )
         path = self.state.get("ItemsPath", "$")
-        items = paths.read(path, self.data, self.context, field="ItemsPath")
+        items = paths.read_field(path, self.data, self.context, "ItemsPath")
         if not isinstance(items, list):
-            raise StatesError("States.Runtime", f"The ItemsPath '{path}' of state '{self.name}' must select an array")
+            raise StatesError(
+                "States.Runtime", f"The ItemsPath '{path}' of state '{self.name}' must select an array", located=True
+            )
         return items
 
     def _plan(self, batcher: dict[str, Any] | None) -> Batches:

@@ -47,7 +47,9 @@ class ExecutionResult:
 
 
 class LocalEngine:
-    """Runs `definition` with each Lambda FunctionName mapped to a handler `"package.module:function"`."""
+    """Runs `definition` with each Lambda function (named as the definition names it, by name or ARN) mapped to a
+    handler `"package.module:function"`. Wait states sleep `wait_scale` times as long as AWS would (see
+    hpc.engine.states.wait); retry delays are scaled by `retry_delay_scale`."""
 
     def __init__(
         self,
@@ -58,6 +60,7 @@ class LocalEngine:
         workers: int | None = None,
         environment: dict[str, str] | None = None,
         retry_delay_scale: float = 1.0,
+        wait_scale: float = 1.0,
         state_machine_name: str = "local",
     ) -> None:
         validate(definition, functions)
@@ -69,6 +72,7 @@ class LocalEngine:
         self.workers = max(1, workers if workers is not None else os.cpu_count() or 1)
         self.environment = dict(environment or {})
         self.retry_delay_scale = retry_delay_scale
+        self.wait_scale = wait_scale
         self.state_machine_name = state_machine_name
         self.arns = Arns()
 
@@ -100,7 +104,7 @@ class LocalEngine:
         self.store_root.mkdir(parents=True, exist_ok=True)
         with _environment({**self.environment, LOCAL_STORE_ENV: str(self.store_root)}):
             handlers = {function: lambdas.resolve(entry) for function, entry in self.functions.items()}
-            runtime = Runtime(handlers=handlers, retry_delay_scale=self.retry_delay_scale)
+            runtime = Runtime(handlers=handlers, retry_delay_scale=self.retry_delay_scale, wait_scale=self.wait_scale)
             runtime.run_map = DistributedMap(
                 MapEnvironment(
                     self.store_root, self.workers, runtime, self.state_machine_name, on_progress, self.arns, on_child

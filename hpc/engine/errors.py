@@ -29,12 +29,25 @@ class InvalidName(ValueError):
 
 
 class StatesError(Exception):
-    """A Step Functions error raised while a state runs: `error` is what ErrorEquals matches, `cause` its detail."""
+    """A Step Functions error raised while a state runs: `error` is what ErrorEquals matches, `cause` its detail.
 
-    def __init__(self, error: str | None, cause: str | None = None) -> None:
+    `located` marks an error the engine itself detected while evaluating the state (a path that finds nothing, a
+    reader that fails): AWS prefixes such causes with "An error occurred while executing the state 'X' (entered at
+    the event id #N).", which only the interpreter knows; it adds the prefix once (see `at_state`).
+    """
+
+    def __init__(self, error: str | None, cause: str | None = None, *, located: bool = False) -> None:
         super().__init__(f"{error}: {cause}" if cause else error)
         self.error = error
         self.cause = cause
+        self.located = located
+
+    def at_state(self, state: str, entered_event: int) -> StatesError:
+        """This error with AWS's prefix naming the state, when it is one the engine located; else itself."""
+        if not self.located:
+            return self
+        prefix = f"An error occurred while executing the state '{state}' (entered at the event id #{entered_event})."
+        return StatesError(self.error, f"{prefix} {self.cause}" if self.cause else prefix)
 
 
 class EngineFault(Exception):

@@ -41,9 +41,8 @@ def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store
             "States.ItemReaderFailed", f"s3://{bucket}/{key} is not valid {config.get('InputType')}: {error}"
         ) from None
     if not isinstance(items, list):
-        raise StatesError(
-            "States.ItemReaderFailed", f"s3://{bucket}/{key} must hold a JSON array, got {type(items).__name__}"
-        )
+        # AWS's fixed text for a JSON object (or any other value) where an array was expected.
+        raise StatesError("States.ItemReaderFailed", "Attempting to map over non-iterable node.", located=True)
     if "MaxItems" in config:
         items = items[: config["MaxItems"]]
     return items

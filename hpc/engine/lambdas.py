@@ -1,24 +1,33 @@
-"""Calling a handler the way `arn:aws:states:::lambda:invoke` calls a Lambda function.
+"""Calling a handler the way Step Functions calls a Lambda function, through `arn:aws:states:::lambda:invoke` or a
+Task whose Resource is the function's ARN.
 
-The handler gets a JSON-decoded copy of the payload and a context object with Lambda's attributes; its return value
-goes through JSON as the Lambda runtime would marshal it. The task result is the integration's response:
-`{"ExecutedVersion": "$LATEST", "Payload": <return value>, "StatusCode": 200}`.
+The handler gets a JSON-decoded copy of its event and a context object with Lambda's attributes; its return value
+goes through JSON as the Python runtime marshals it, except `bytes`, which the runtime passes through as the response
+body (Step Functions then reads that body as JSON, or keeps it as a string when it is not JSON).
 
-Errors map like real Lambda's: an exception becomes Error = its class name and Cause = the JSON string
-`{"errorMessage", "errorType", "requestId", "stackTrace"}`. An exception with a string attribute `step_functions_error`
-reports that name instead, with the message as Cause — how tests stand in for service faults such as
-Lambda.TooManyRequestsException. A return value that is not JSON fails with Runtime.MarshalError, as in Lambda.
-Not emulated: timeouts, memory limits, cold starts, concurrency limits.
+With lambda:invoke, the event is the `Payload`: a JSON string is sent as the raw request body (so the function
+receives the decoded value), and a missing or null Payload sends `{}`. The task result is the integration's response,
+`{"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"}`, with the headers Lambda
+returns (request id, content length, date, trace id).
+
+Errors map like real Lambda's: an exception becomes Error = its class name and Cause = the compact JSON string
+`{"errorMessage":...,"errorType":...,"requestId":...,"stackTrace":[...]}`. An exception with a string attribute
+`step_functions_error` reports that name instead, with the message as Cause -- how tests stand in for service faults
+such as Lambda.TooManyRequestsException. A return value that is not JSON fails with Runtime.MarshalError; a function
+name the engine does not know fails with Lambda.ResourceNotFoundException. Not emulated: timeouts, memory limits,
+cold starts, concurrency limits, the 6 MB response limit (results over 256 KiB fail the task with
+States.DataLimitExceeded first).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,24 +69,75 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def invoke(handler: Handler, function_name: str, payload: Any) -> dict[str, Any]:
-    """Run `handler` on `payload` like a synchronous Lambda invoke; StatesError on a function error."""
+def find(functions: Mapping[str, Any], function: str) -> str | None:
+    """The key of `functions` that `function` (a name, `name:qualifier`, a partial or full ARN) names, if any."""
+    if function in functions:
+        return function
+    wanted = function_name(function)
+    return next((key for key in functions if function_name(key) == wanted), None)
+
+
+def function_name(function: str) -> str:
+    """The bare function name of any form Lambda accepts: `f`, `f:alias`, `123:function:f`, `arn:...:function:f:1`."""
+    parts = function.split(":")
+    if "function" in parts:
+        return parts[parts.index("function") + 1]
+    return parts[0]
+
+
+def not_found(function: str) -> StatesError:
+    return StatesError(
+        "Lambda.ResourceNotFoundException",
+        f"Function not found: {function} (Service: AWSLambda; Status Code: 404; "
+        f"Error Code: ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)",
+    )
+
+
+def event_from_payload(payload: Any) -> Any:
+    """The event a lambda:invoke `Payload` delivers: null is `{}`, a string is the raw request body."""
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError as error:
+            raise StatesError(
+                "Lambda.InvalidRequestContentException",
+                f"Could not parse request body into json: {error} (Service: AWSLambda; Status Code: 400; "
+                "Error Code: InvalidRequestContentException; Proxy: null)",
+            ) from None
+    return payload
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A successful invoke: the decoded response, its request id and the size of the response body in bytes."""
+
+    payload: Any
+    request_id: str
+    body_bytes: int
+
+
+def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
+    """Run `handler` on `event` like a synchronous Lambda invoke; StatesError on a function error."""
     context = LambdaContext(
         function_name=function_name.rsplit(":", 1)[-1],
         invoked_function_arn=function_name if function_name.startswith("arn:") else "",
         log_group_name=f"/aws/lambda/{function_name.rsplit(':', 1)[-1]}",
     )
-    event = json.loads(json.dumps(payload))
+    event = json.loads(json.dumps(event))
     try:
         returned = handler(event, context)
     except Exception as error:  # noqa: BLE001 - every exception a handler raises is a function error in Lambda
         raise function_error(error, context.aws_request_id) from None
+    if isinstance(returned, bytes | bytearray):
+        return Invocation(_decode_body(bytes(returned)), context.aws_request_id, len(returned))
     try:
-        result = json.loads(json.dumps(returned))
+        body = json.dumps(returned)
     except (TypeError, ValueError) as error:
         raise StatesError(
             "Runtime.MarshalError",
-            json.dumps(
+            _compact(
                 {
                     "errorMessage": f"Unable to marshal response: {error}",
                     "errorType": "Runtime.MarshalError",
@@ -86,7 +146,67 @@ def invoke(handler: Handler, function_name: str, payload: Any) -> dict[str, Any]
                 }
             ),
         ) from None
-    return {"ExecutedVersion": "$LATEST", "Payload": result, "StatusCode": 200}
+    return Invocation(json.loads(body), context.aws_request_id, len(body.encode()))
+
+
+def _decode_body(body: bytes) -> Any:
+    text = body.decode(errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def integration_result(invocation: Invocation) -> dict[str, Any]:
+    """The lambda:invoke task result for `invocation`, with the SDK metadata Step Functions includes."""
+    request_id = invocation.request_id
+    headers = {
+        "Connection": "keep-alive",
+        "Content-Length": str(invocation.body_bytes),
+        "Content-Type": "application/json",
+        "Date": _http_date(),
+        "X-Amz-Executed-Version": "$LATEST",
+        "x-amzn-Remapped-Content-Length": "0",
+        "x-amzn-RequestId": request_id,
+        "X-Amzn-Trace-Id": f"root=1-{int(time.time()):08x}-{os.urandom(12).hex()};sampled=0",
+    }
+    return {
+        "ExecutedVersion": "$LATEST",
+        "Payload": invocation.payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {key: [headers[key]] for key in _ALL_HEADERS_ORDER},
+            "HttpHeaders": headers,
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": 200,
+    }
+
+
+_ALL_HEADERS_ORDER = (
+    "X-Amz-Executed-Version",
+    "x-amzn-Remapped-Content-Length",
+    "Connection",
+    "x-amzn-RequestId",
+    "Content-Length",
+    "Date",
+    "X-Amzn-Trace-Id",
+    "Content-Type",
+)
+_last_date: tuple[int, str] = (-1, "")
+
+
+def _http_date() -> str:
+    # One strftime per second, not per invoke: a Map's children invoke thousands of times a second.
+    global _last_date
+    now = int(time.time())
+    if _last_date[0] != now:
+        _last_date = (now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now)))
+    return _last_date[1]
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def function_error(error: Exception, request_id: str) -> StatesError:
@@ -100,4 +220,4 @@ def function_error(error: Exception, request_id: str) -> StatesError:
         "requestId": request_id,
         "stackTrace": stack,
     }
-    return StatesError(type(error).__name__, json.dumps(cause))
+    return StatesError(type(error).__name__, _compact(cause))

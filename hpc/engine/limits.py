@@ -19,12 +19,20 @@ def payload_size(value: Any) -> int:
     return len(to_json(value).encode())
 
 
-def check_payload(value: Any, state: str, what: str) -> None:
-    """States.DataLimitExceeded when `value` is over the quota; `what` says which payload, for the message."""
+def check_payload(value: Any, state: str, what: str = "result") -> None:
+    """States.DataLimitExceeded when `value` is over the quota, with AWS's fixed cause for a state's result/output.
+
+    `what` names any other payload (e.g. "input after Parameters"), for which AWS's wording is not known.
+    """
     size = payload_size(value)
     if size > MAX_PAYLOAD_BYTES:
-        raise StatesError(
-            "States.DataLimitExceeded",
-            f"The {what} of state '{state}' has a size of {size} bytes, exceeding the maximum of {MAX_PAYLOAD_BYTES} "
-            "bytes (256 KiB). Keep large data in S3 and pass references, or trim it with OutputPath/ResultSelector.",
+        raise StatesError("States.DataLimitExceeded", data_limit_cause(state, what))
+
+
+def data_limit_cause(state: str, what: str = "result") -> str:
+    if what in ("result", "output"):
+        return (
+            f"The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service "
+            "limit."
         )
+    return f"The {what} of state/task '{state}' has a size exceeding the maximum number of bytes service limit."

@@ -1,60 +1,70 @@
-"""JSONPath as Step Functions uses it, evaluated by jsonpath-ng (its extended parser, for filters like `[?(@.a > 1)]`).
+"""JSONPath as Step Functions uses it: definite paths read directly, every other path through jsonpath-ng.
 
-What this module adds on top of the library is only Step Functions' rules around it:
+Step Functions evaluates paths with Jayway JsonPath. Its rules, as this module applies them:
 - `$$...` reads the context object instead of the state's data;
-- a *definite* path (fields and single indexes only) yields one value and fails with States.Runtime when it matches
-  nothing; any other path (wildcards, slices, filters, unions, `..`) yields the list of matches, as Jayway does in AWS;
-- a *reference path* (ResultPath) must be definite; writing through it copies the input, creates missing objects on
-  the way and fails with States.ResultPathMatchFailure when something on the way is not an object/array.
+- a *definite* path (`$`, then `.name`, `['name']` or `[n]` segments) yields one value and fails with States.Runtime
+  when it matches nothing. Such paths are parsed here into keys and indexes and read by plain lookups (no library
+  call per read, which matters to a Map child's hot path). A bracket-quoted name is read literally, as Jayway reads
+  it: `$['a\\"b']` names the key `a\\"b`; only `\\'` stands for a quote inside the brackets;
+- any other path (wildcards, slices, filters, unions, `..`) yields the list of matches, evaluated by jsonpath-ng's
+  extended parser (filters like `[?(@.a > 1)]`);
+- a *reference path* (ResultPath) must be definite; writing through it copies the containers on the way, creates
+  missing objects and fails with States.ResultPathMatchFailure when something on the way is not an object/array.
 
-Plain field paths (`$`, `$.job`, `$$.Map.Item.Value`: dots and identifier names only), which are nearly every path a
-definition holds, are read and written without the library: importing and building it is a large share of a small
-run's start-up, and walking its match objects a large share of a Map child's cost. Any other path goes to the library.
-Both ways give the same values and the same errors (tests/unit/test_paths_plain.py holds them side by side).
+A definite path that finds nothing raises `PathMissing`, a States.Runtime error carrying the path in Jayway's own
+spelling (`$['a'][0]`), so each caller can word the cause as AWS words it for its field.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hpc.engine import limits
 from hpc.engine.errors import InvalidDefinition, StatesError
 
-if TYPE_CHECKING:
-    from jsonpath_ng import jsonpath
+Segment = str | int
 
-# `$` or `$$`, then `.name` steps; a name as jsonpath-ng's lexer reads an identifier, minus `-` and `@`, which it
-# reads specially in places, and minus its reserved words.
-_PLAIN_PATH = re.compile(r"\$\$?((?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
-_RESERVED_NAMES = frozenset({"where", "wherenot"})
+# Dot-notation names stop at '.', '[' or whitespace; '*' and '(' make the path a wildcard or function, not definite.
+_DOT_NAME = re.compile(r"\.([^.\[\]\s*()'\"?,@]+)")
+_INDEX = re.compile(r"\[\s*(-?[0-9]+)\s*\]")
+_QUOTED = re.compile(r"\['((?:[^'\\]|\\.)*?)'\]")
 
 
 class PathSyntaxError(InvalidDefinition):
     """A string that should be a JSONPath does not parse."""
 
 
-@lru_cache(maxsize=4096)
-def plain_fields(path: str) -> tuple[str, ...] | None:
-    """The field names of a plain field path (`$.a.b` -> ("a", "b"), `$` -> ()), or None for any other path."""
-    match = _PLAIN_PATH.fullmatch(path) if isinstance(path, str) else None
-    if match is None:
-        return None
-    names = tuple(match.group(1).split(".")[1:])
-    return None if _RESERVED_NAMES.intersection(names) else names
+class PathMissing(StatesError):
+    """A definite path matched nothing: States.Runtime, with `path` (as written) and `jayway` (as Jayway spells it)."""
 
+    def __init__(self, path: str, segments: tuple[Segment, ...], source: Any) -> None:
+        self.path = path
+        self.jayway = "$" + "".join(f"[{s}]" if isinstance(s, int) else f"['{s}']" for s in segments)
+        self.source = source
+        super().__init__("States.Runtime", f"No results for path: {self.jayway}")
 
-def check(path: str) -> None:
-    """PathSyntaxError unless `path` is a JSONPath; a plain field path is valid without consulting the library."""
-    if plain_fields(path) is None:
-        compile_path(path)
+    def in_field(self, field: str) -> StatesError:
+        """The cause AWS gives for a payload template field (`Parameters`, `ResultSelector`, ...)."""
+        return StatesError(
+            "States.Runtime",
+            f"The JSONPath '{self.path}' specified for the field '{field}' could not be found in the input "
+            f"'{limits.to_json(self.source)}'",
+            located=True,
+        )
+
+    def in_path_field(self) -> StatesError:
+        """The cause AWS gives for InputPath, OutputPath, ItemsPath and the other `...Path` fields."""
+        return StatesError(
+            "States.Runtime", f"Invalid path '{self.path}' : No results for path: {self.jayway}", located=True
+        )
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
-    # One parser for the process: building one per path (what `jsonpath_ng.ext.parse` does) reloads its tables.
+    """jsonpath-ng's extended parser, imported and built on first use: most definitions hold only definite paths,
+    and importing the library is a noticeable share of a small run's start-up. One parser serves the process."""
     from jsonpath_ng._ply import lex as ply_lex
     from jsonpath_ng.exceptions import JsonPathLexerError
     from jsonpath_ng.ext.parser import ExtendedJsonPathLexer, ExtendedJsonPathParser
@@ -63,8 +73,8 @@ def _parser() -> Any:
         """The library's lexer, but PLY's tables are built once per process and cloned per path.
 
         jsonpath-ng rebuilds the PLY lexer (compiling its regular expressions) for every path it parses: ~0.4 ms
-        each, a noticeable share of a small local run's start-up. The token rules keep no state on the lexer object
-        (they use `t.lexer`), so a clone per path behaves exactly like a fresh build.
+        each. The token rules keep no state on the lexer object (they use `t.lexer`), so a clone per path behaves
+        exactly like a fresh build.
         """
 
         _built: Any = None
@@ -90,8 +100,41 @@ def _parser() -> Any:
 
 
 @lru_cache(maxsize=4096)
-def compile_path(path: str) -> jsonpath.JSONPath:
-    """The parsed expression for a `$...` path (a `$$...` context path is parsed without its first `$`)."""
+def definite_segments(path: str) -> tuple[Segment, ...] | None:
+    """The keys and indexes of a definite `$...` / `$$...` path, or None when the path may match several values."""
+    if not isinstance(path, str) or not path.startswith("$"):
+        return None
+    position = 2 if path.startswith("$$") else 1
+    segments: list[Segment] = []
+    while position < len(path):
+        for pattern in (_DOT_NAME, _QUOTED, _INDEX):
+            match = pattern.match(path, position)
+            if match:
+                break
+        else:
+            return None
+        if path.startswith("..", position):
+            return None
+        text = match.group(1)
+        if pattern is _INDEX:
+            segments.append(int(text))
+        elif pattern is _QUOTED:
+            segments.append(text.replace("\\'", "'"))
+        else:
+            segments.append(text)
+        position = match.end()
+    return tuple(segments)
+
+
+def check(path: Any) -> None:
+    """PathSyntaxError unless `path` is a JSONPath; a definite path is checked without consulting the library."""
+    if definite_segments(path) is None:
+        compile_path(path)
+
+
+@lru_cache(maxsize=4096)
+def compile_path(path: str) -> Any:
+    """jsonpath-ng's expression for a `$...` path that is not definite (a `$$` path is parsed without its first `$`)."""
     from jsonpath_ng.exceptions import JSONPathError
 
     if not isinstance(path, str) or not path.startswith("$"):
@@ -103,121 +146,85 @@ def compile_path(path: str) -> jsonpath.JSONPath:
         raise PathSyntaxError(f"{path!r} is not a valid JSONPath: {error}") from None
 
 
-def _segments(expression: jsonpath.JSONPath) -> list[jsonpath.JSONPath] | None:
-    from jsonpath_ng import jsonpath
-
-    """Root-to-leaf segments of a definite path, or None when the path can match more than one value."""
-    if isinstance(expression, jsonpath.Root):
-        return []
-    if isinstance(expression, jsonpath.Child):
-        left = _segments(expression.left)
-        right = _segments(expression.right)
-        return None if left is None or right is None else left + right
-    if isinstance(expression, jsonpath.Fields) and len(expression.fields) == 1 and expression.fields[0] != "*":
-        return [expression]
-    if isinstance(expression, jsonpath.Index) and len(getattr(expression, "indices", (None, None))) == 1:
-        return [expression]
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _path_segments(path: str) -> tuple[jsonpath.JSONPath, ...] | None:
-    segments = _segments(compile_path(path))
-    return None if segments is None else tuple(segments)
-
-
 def is_definite(path: str) -> bool:
-    return plain_fields(path) is not None or _path_segments(path) is not None
+    return definite_segments(path) is not None
 
 
 def is_context_path(path: str) -> bool:
     return path.startswith("$$")
 
 
-def read(path: str, data: Any, context: dict[str, Any] | None = None, *, field: str | None = None) -> Any:
-    """The value at `path` in `data` (or in `context` for `$$` paths); States.Runtime if a definite path is absent."""
-    source = context if is_context_path(path) else data
-    fields = plain_fields(path)
-    if fields is not None:
-        value = source
-        for name in fields:
-            if not isinstance(value, dict) or name not in value:
-                raise _not_found(path, source, field)
-            value = value[name]
-        return value
-    matches = compile_path(path).find(source)
-    if _path_segments(path) is None:
-        return [match.value for match in matches]
-    if not matches:
-        raise _not_found(path, source, field)
-    return matches[0].value
+def read(path: str, data: Any, context: dict[str, Any] | None = None) -> Any:
+    """The value at `path` in `data` (in `context` for `$$` paths); PathMissing when a definite path finds nothing."""
+    source = context if path.startswith("$$") else data
+    segments = definite_segments(path)
+    if segments is None:
+        return [match.value for match in compile_path(path).find(source)]
+    value: Any = source
+    for segment in segments:
+        if isinstance(segment, int):
+            if not isinstance(value, list) or not -len(value) <= segment < len(value):
+                raise PathMissing(path, segments, source)
+        elif not isinstance(value, dict) or segment not in value:
+            raise PathMissing(path, segments, source)
+        value = value[segment]
+    return value
 
 
-def _not_found(path: str, source: Any, field: str | None) -> StatesError:
-    where = f"the field '{field}'" if field else "a path"
-    return StatesError(
-        "States.Runtime",
-        f"The JSONPath '{path}' specified for {where} could not be found in the input '{_preview(source)}'",
-    )
+def read_field(path: str, data: Any, context: dict[str, Any] | None, field: str) -> Any:
+    """`read` for a `...Path` field (InputPath, OutputPath, ItemsPath...), failing with AWS's cause for such fields."""
+    try:
+        return read(path, data, context)
+    except PathMissing as missing:
+        raise missing.in_path_field() from None
 
 
 def write(path: str, data: Any, value: Any) -> Any:
-    """`data` with `value` stored at reference path `path` (ResultPath semantics); `data` itself is not changed."""
-    steps = _reference_steps(path)
-    if not steps:
+    """`data` with `value` stored at reference path `path` (ResultPath semantics); `data` itself is not changed.
+
+    Only the containers on the way to the written slot are copied: everything else is shared with `data`, which the
+    engine never mutates.
+    """
+    segments = definite_segments(path)
+    if segments is None or path.startswith("$$"):
+        raise PathSyntaxError(f"{path!r} is not a reference path (only fields and single indexes may appear)")
+    if not segments:
         return value
-    result = copy.deepcopy(data)
+    result = _copy_container(data, path)
     container: Any = result
-    for position, step in enumerate(steps):
-        last = position == len(steps) - 1
-        if isinstance(step, str):
-            key = step
+    for position, segment in enumerate(segments):
+        last = position == len(segments) - 1
+        if isinstance(segment, str):
             if not isinstance(container, dict):
                 raise _match_failure(path, data)
             if last:
-                container[key] = value
+                container[segment] = value
             else:
-                container = container.setdefault(key, {})
+                child = container.get(segment)
+                container[segment] = {} if segment not in container else _copy_container(child, path, data)
+                container = container[segment]
         else:
-            index = step
-            if not isinstance(container, list) or not -len(container) <= index < len(container):
+            if not isinstance(container, list) or not -len(container) <= segment < len(container):
                 raise _match_failure(path, data)
             if last:
-                container[index] = value
+                container[segment] = value
             else:
-                container = container[index]
+                container[segment] = _copy_container(container[segment], path, data)
+                container = container[segment]
     return result
 
 
-@lru_cache(maxsize=4096)
-def _reference_steps(path: str) -> tuple[str | int, ...]:
-    """A reference path's steps: field names and single indexes, root to leaf."""
-    fields = plain_fields(path)
-    if fields is not None and not is_context_path(path):
-        return fields
-    from jsonpath_ng import jsonpath
-
-    segments = _path_segments(path)
-    if segments is None:
-        raise PathSyntaxError(f"{path!r} is not a reference path (only fields and single indexes may appear)")
-    # A definite path's segments are single-field Fields and single-index Index objects (see _segments).
-    steps: list[str | int] = []
-    for segment in segments:
-        single: Any = segment
-        steps.append(single.fields[0] if isinstance(segment, jsonpath.Fields) else single.indices[0])
-    return tuple(steps)
+def _copy_container(value: Any, path: str, data: Any = None) -> Any:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    raise _match_failure(path, data if data is not None else value)
 
 
 def _match_failure(path: str, data: Any) -> StatesError:
     return StatesError(
         "States.ResultPathMatchFailure",
-        f"Unable to apply ResultPath '{path}' to input '{_preview(data)}'",
+        f"Unable to apply ResultPath '{path}' to input '{limits.to_json(data)}'",
+        located=True,
     )
-
-
-def _preview(value: Any, limit: int = 200) -> str:
-    try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."

@@ -38,13 +38,17 @@ def check_expression(expression: Any, where: str) -> None:
         raise type(error)(f"{where}: {error}") from None
 
 
-def evaluate_expression(expression: str, data: Any, context: dict[str, Any], field: str | None = None) -> Any:
-    if intrinsics.is_intrinsic(expression):
+def evaluate_expression(expression: str, data: Any, context: dict[str, Any] | None, field: str) -> Any:
+    """The value of one `.$` field's expression; a path that finds nothing fails with AWS's cause naming `field`."""
+    if expression.startswith("States."):
         return intrinsics.evaluate(expression, data, context)
-    return paths.read(expression, data, context, field=field)
+    try:
+        return paths.read(expression, data, context)
+    except paths.PathMissing as missing:
+        raise missing.in_field(field) from None
 
 
-def evaluate(template: Any, data: Any, context: dict[str, Any]) -> Any:
+def evaluate(template: Any, data: Any, context: dict[str, Any] | None) -> Any:
     """The template's value for `data`; States.Runtime / States.IntrinsicFailure when a dynamic field fails."""
     if isinstance(template, dict):
         out: dict[str, Any] = {}

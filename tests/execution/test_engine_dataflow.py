@@ -30,10 +30,15 @@ def test_task_applies_inputpath_parameters_resultselector_resultpath_outputpath_
 def test_resultpath_merges_into_the_raw_input_not_the_inputpath_selection(make_engine):
     state = task("echo", InputPath="$.request", ResultPath="$.response.body")
     result = make_engine(machine(("Echo", state))).run({"request": {"value": 7}, "other": "kept"})
-    assert result.output == {
+    body = result.output["response"]["body"]
+    assert {key: body[key] for key in ("ExecutedVersion", "Payload", "StatusCode")} == {
+        "ExecutedVersion": "$LATEST",
+        "Payload": {"value": 7},
+        "StatusCode": 200,
+    }
+    assert {key: value for key, value in result.output.items() if key != "response"} == {
         "request": {"value": 7},
         "other": "kept",
-        "response": {"body": {"ExecutedVersion": "$LATEST", "Payload": {"value": 7}, "StatusCode": 200}},
     }
 
 

@@ -9,7 +9,7 @@ import pytest
 from toy_machine import machine, task
 
 from hpc.engine import InvalidExecutionInput, InvalidName
-from hpc.engine.interpreter import error_matches, retry_delay
+from hpc.engine.error_handling import error_matches, retry_delay
 
 
 def test_handler_exception_becomes_error_named_by_class_with_lambda_json_cause(make_engine):

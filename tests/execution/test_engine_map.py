@@ -76,9 +76,9 @@ def test_unbatched_children_get_the_selected_item_with_its_index(make_engine, tm
 
 
 def test_without_item_selector_each_child_gets_the_raw_item(make_engine, tmp_path):
-    result = make_engine(machine(("Map", map_state()))).run({"items": [{"k": 1}, 2, "three"]})
+    result = make_engine(machine(("Map", map_state()))).run({"items": [{"k": 1}, 2, [3]]})
     assert inputs_of(result_files(tmp_path / "store", result.output)["SUCCEEDED"]) == inputs_of(
-        [{"Input": json.dumps(v)} for v in [{"k": 1}, 2, "three"]]
+        [{"Input": json.dumps(v)} for v in [{"k": 1}, 2, [3]]]
     )
 
 
@@ -304,7 +304,7 @@ def test_empty_item_list_writes_a_manifest_without_files(make_engine, tmp_path):
 def test_child_input_over_256_kib_fails_that_child(make_engine, tmp_path):
     # GIVEN an item list in the store (so it is not bounded by the execution input) with one item over 256 KiB
     (tmp_path / "store" / "b").mkdir(parents=True)
-    (tmp_path / "store" / "b" / "k.json").write_text(json.dumps(["x" * 10, "y" * 262_144]))
+    (tmp_path / "store" / "b" / "k.json").write_text(json.dumps([{"v": "x" * 10}, {"v": "y" * 262_144}]))
     reader = {
         "Resource": "arn:aws:states:::s3:getObject",
         "ReaderConfig": {"InputType": "JSON"},

@@ -47,19 +47,14 @@ def test_the_projects_definition_is_accepted(tmp_path, batch):
             "States.Compute.ResultWriter.WriterConfig",
         ),
         (
-            lambda d: d["States"]["Compute"]["ItemProcessor"]["ProcessorConfig"].update(Mode="INLINE"),
-            "States.Compute.ItemProcessor.ProcessorConfig.Mode",
-        ),
-        (
             lambda d: d["States"]["Compute"]["ItemProcessor"]["States"]["ComputeItems"].update(TimeoutSeconds=60),
             "States.Compute.ItemProcessor.States.ComputeItems.TimeoutSeconds",
         ),
-        (lambda d: d["States"]["Compute"].update(MaxConcurrencyPath="$.c"), "States.Compute.MaxConcurrencyPath"),
         (lambda d: d["States"]["Start"].update(Assign={"x": 1}), "States.Start.Assign"),
         (lambda d: d["States"]["Start"].update(QueryLanguage="JSONata"), "States.Start.QueryLanguage"),
         (lambda d: d["States"]["Start"].update(Resource="arn:aws:states:::dynamodb:getItem"), "States.Start.Resource"),
         (lambda d: d["States"]["Start"]["Parameters"].update(Qualifier="live"), "States.Start.Parameters.Qualifier"),
-        (lambda d: d["States"].update(Wait={"Type": "Wait", "Seconds": 1, "End": True}), "States.Wait.Type"),
+        (lambda d: d["States"]["Start"].update(TimeoutSecondsPath="$.t"), "States.Start.TimeoutSecondsPath"),
         (lambda d: d.update(TimeoutSeconds=60), "TimeoutSeconds"),
     ],
 )
@@ -72,9 +67,9 @@ def test_unsupported_field_is_refused_naming_its_path(tmp_path, change, field):
     assert "not emulated by the local engine" in str(refused.value) or "only JSONPath" in str(refused.value)
 
 
-def test_intrinsic_function_not_emulated_is_refused_up_front(tmp_path):
-    state = {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "End": True}
-    with pytest.raises(UnsupportedDefinition, match=r"States\.P\.Parameters\.id\.\$: intrinsic function States\.UUID"):
+def test_intrinsic_function_that_does_not_exist_is_refused_up_front(tmp_path):
+    state = {"Type": "Pass", "Parameters": {"id.$": "States.Guid()"}, "End": True}
+    with pytest.raises(InvalidDefinition, match=r"States\.P\.Parameters\.id\.\$: intrinsic function States\.Guid"):
         LocalEngine(machine(("P", state)), TOY_FUNCTIONS, tmp_path)
 
 
@@ -108,9 +103,10 @@ def test_invalid_definition_is_refused(tmp_path, definition, message):
 
 def test_nothing_runs_when_the_definition_is_refused(tmp_path, fake_dir):
     definition = machine(
-        ("Call", task("flaky", Next="Bad")), ("Bad", {"Type": "Parallel", "Branches": [], "End": True})
+        ("Call", task("flaky", Next="Bad")),
+        ("Bad", {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True}),
     )
-    with pytest.raises(UnsupportedDefinition, match="States.Bad.Type"):
+    with pytest.raises(UnsupportedDefinition, match="States.Bad.Resource"):
         LocalEngine(definition, TOY_FUNCTIONS, tmp_path)
     assert list(fake_dir.iterdir()) == []
 

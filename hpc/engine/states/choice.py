@@ -1,19 +1,24 @@
-"""Choice state rules: And / Or / Not over the String*, Numeric*, Boolean* comparators (each with its `...Path`
-form), StringMatches, and IsNull / IsPresent / IsNumeric / IsString / IsBoolean.
+"""Choice states: the first rule that matches names the next state, else Default, else States.NoChoiceMatched.
 
-Timestamp comparators, IsTimestamp and JSONata `Condition` are refused up front (UnsupportedDefinition). A rule whose
-Variable is missing fails with States.Runtime (except IsPresent); a comparator against a value of another type is
-simply false, as in AWS.
+Rules: And / Or / Not over the String*, Numeric*, Boolean* and Timestamp* comparators (each with its `...Path` form),
+StringMatches, and IsNull / IsPresent / IsNumeric / IsString / IsBoolean / IsTimestamp. Timestamps are RFC 3339
+strings (`2016-03-14T01:59:00Z`, uppercase T, a `Z` or an offset, optional fraction) compared as instants. A rule
+whose Variable is missing fails with States.Runtime (except IsPresent), worded as AWS words it; a comparator against
+a value of another type (or a string that is not a timestamp) is simply false, as in AWS. The state's output is its
+effective input through OutputPath.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from hpc.engine import paths
-from hpc.engine.errors import InvalidDefinition, StatesError, UnsupportedDefinition
+from hpc.engine import checks, dataflow, paths
+from hpc.engine.errors import InvalidDefinition, StatesError
+from hpc.engine.interpreter import Execution, Interpreter, context_object
+
+FIELDS = checks.IO | {"Choices", "Default"}
 
 
 def _is_number(value: Any) -> bool:
@@ -37,6 +42,14 @@ def _is_boolean(value: Any) -> bool:
     return isinstance(value, bool)
 
 
+def _is_timestamp(value: Any) -> bool:
+    return checks.parse_timestamp(value) is not None
+
+
+def _instants(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    return lambda a, b: compare(checks.parse_timestamp(a), checks.parse_timestamp(b))
+
+
 _COMPARISONS: dict[str, tuple[Callable[[Any], bool], Callable[[Any, Any], bool]]] = {
     "StringEquals": (_is_string, lambda a, b: a == b),
     "StringLessThan": (_is_string, lambda a, b: a < b),
@@ -50,12 +63,18 @@ _COMPARISONS: dict[str, tuple[Callable[[Any], bool], Callable[[Any, Any], bool]]
     "NumericLessThanEquals": (_is_number, lambda a, b: a <= b),
     "NumericGreaterThanEquals": (_is_number, lambda a, b: a >= b),
     "BooleanEquals": (_is_boolean, lambda a, b: a == b),
+    "TimestampEquals": (_is_timestamp, _instants(lambda a, b: a == b)),
+    "TimestampLessThan": (_is_timestamp, _instants(lambda a, b: a < b)),
+    "TimestampGreaterThan": (_is_timestamp, _instants(lambda a, b: a > b)),
+    "TimestampLessThanEquals": (_is_timestamp, _instants(lambda a, b: a <= b)),
+    "TimestampGreaterThanEquals": (_is_timestamp, _instants(lambda a, b: a >= b)),
 }
 _TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
     "IsNull": lambda v: v is None,
     "IsNumeric": _is_number,
     "IsString": _is_string,
     "IsBoolean": _is_boolean,
+    "IsTimestamp": _is_timestamp,
 }
 COMPARATORS = (
     set(_COMPARISONS)
@@ -66,12 +85,23 @@ COMPARATORS = (
 _RULE_FIELDS = {"Variable", "Next", "Comment", "And", "Or", "Not"} | COMPARATORS
 
 
+def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker: Any) -> None:
+    rules = state.get("Choices")
+    if not isinstance(rules, list) or not rules:
+        raise InvalidDefinition(f"{where}.Choices: must be a non-empty array")
+    for position, rule in enumerate(rules):
+        check_rule(rule, f"{where}.Choices[{position}]", top_level=True)
+        checks.state_name(rule["Next"], f"{where}.Choices[{position}].Next", states)
+    if "Default" in state:
+        checks.state_name(state["Default"], f"{where}.Default", states)
+
+
 def check_rule(rule: Any, where: str, *, top_level: bool) -> None:
     if not isinstance(rule, dict):
         raise InvalidDefinition(f"{where}: a choice rule must be an object")
     for key in rule:
         if key not in _RULE_FIELDS:
-            raise UnsupportedDefinition(f"{where}.{key}: not emulated by the local engine")
+            raise checks.unsupported(f"{where}.{key}")
     if top_level and "Next" not in rule:
         raise InvalidDefinition(f"{where}: a top-level choice rule needs Next")
     if not top_level and "Next" in rule:
@@ -92,10 +122,22 @@ def check_rule(rule: Any, where: str, *, top_level: bool) -> None:
         raise InvalidDefinition(f"{where}: a comparator needs Variable")
     name = comparators[0]
     for key in ("Variable", name) if name.endswith("Path") else ("Variable",):
-        try:
-            paths.check(rule[key])
-        except InvalidDefinition as error:
-            raise InvalidDefinition(f"{where}.{key}: {error}") from None
+        checks.path(rule[key], f"{where}.{key}")
+    if name.startswith("Timestamp") and not name.endswith("Path") and not _is_timestamp(rule[name]):
+        raise InvalidDefinition(f"{where}.{name}: {rule[name]!r} is not an RFC 3339 timestamp")
+
+
+def run(
+    interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
+) -> tuple[str | None, Any]:
+    context = context_object(execution, name)
+    effective = dataflow.input_path(state, raw, context)
+    for rule in state["Choices"]:
+        if evaluate(rule, effective, context):
+            return rule["Next"], dataflow.output(name, state, effective, context)
+    if "Default" in state:
+        return state["Default"], dataflow.output(name, state, effective, context)
+    raise StatesError("States.NoChoiceMatched", f"No Choice rule matched in state '{name}' and no Default")
 
 
 def evaluate(rule: dict[str, Any], data: Any, context: dict[str, Any]) -> bool:
@@ -110,16 +152,27 @@ def evaluate(rule: dict[str, Any], data: Any, context: dict[str, Any]) -> bool:
     if name == "IsPresent":
         try:
             paths.read(variable, data, context)
-        except StatesError:
+        except paths.PathMissing:
             return not rule[name]
         return bool(rule[name])
-    value = paths.read(variable, data, context, field="Variable")
+    value = _read(variable, data, context)
     if name in _TYPE_TESTS:
         return _TYPE_TESTS[name](value) == rule[name]
     if name.endswith("Path"):
         base = name[: -len("Path")]
-        expected = paths.read(rule[name], data, context, field=name)
+        expected = _read(rule[name], data, context)
     else:
         base, expected = name, rule[name]
     accepts, compare = _COMPARISONS[base]
     return accepts(value) and accepts(expected) and compare(value, expected)
+
+
+def _read(path: str, data: Any, context: dict[str, Any]) -> Any:
+    try:
+        return paths.read(path, data, context)
+    except paths.PathMissing:
+        raise StatesError(
+            "States.Runtime",
+            f"Invalid path '{path}': The choice state's condition path references an invalid value.",
+            located=True,
+        ) from None

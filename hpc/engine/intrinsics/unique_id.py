@@ -1,0 +1,16 @@
+"""Intrinsic for unique ids: States.UUID, a version 4 UUID."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hpc.engine.intrinsics.family import Function
+from hpc.engine.intrinsics.syntax import Call
+
+
+def _uuid(call: Call, values: list[Any]) -> str:
+    return str(uuid.uuid4())
+
+
+FUNCTIONS = {"States.UUID": Function((0, 0), _uuid)}

@@ -1,0 +1,247 @@
+"""Map states, in both modes: their checks, the INLINE behaviour, and the hand-over to the Distributed Map runner.
+
+INLINE (ProcessorConfig Mode INLINE or absent; also the legacy spelling `Iterator` for ItemProcessor and `Parameters`
+for ItemSelector): the items are the array ItemsPath (default `$`) finds in the effective input; each item goes
+through ItemSelector (with `$$.Map.Item.Index` / `$$.Map.Item.Value`) and then through the processor, a state machine
+whose states write into the execution's history; the result is the array of the iterations' outputs, in item order,
+then ResultSelector, ResultPath and OutputPath. The first iteration that fails fails the Map with its error and cause.
+MaxConcurrency (or MaxConcurrencyPath) is checked as AWS checks it; locally iterations run one after the other, which
+changes timing, not results.
+
+DISTRIBUTED: the `...Path` forms of its settings are resolved first (hpc.engine.map_settings), then the run is
+hpc.engine.distributed_map's (ItemReader, ItemBatcher, child executions in worker processes, tolerance,
+ResultWriter). Refused before the run: CSV / Parquet / manifest / listObjectsV2 readers, WriterConfig, a Distributed
+Map inside a Distributed Map's processor, and ItemReader / ItemBatcher / ResultWriter / tolerance on an INLINE Map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hpc.engine import checks, dataflow, error_handling, limits, map_settings, paths, templates
+from hpc.engine.errors import InvalidDefinition, StatesError
+from hpc.engine.interpreter import Execution, Interpreter
+
+S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
+S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
+
+_INLINE = frozenset({"ItemProcessor", "Iterator", "ItemsPath", "ItemSelector", "Parameters", "MaxConcurrency"})
+_DISTRIBUTED = frozenset(
+    {
+        "ItemProcessor",
+        "ItemReader",
+        "ItemsPath",
+        "ItemSelector",
+        "ItemBatcher",
+        "MaxConcurrency",
+        "ToleratedFailurePercentage",
+        "ToleratedFailureCount",
+        "ToleratedFailurePercentagePath",
+        "ToleratedFailureCountPath",
+        "Label",
+        "ResultWriter",
+    }
+)
+FIELDS = (
+    checks.FLOW
+    | checks.IO
+    | _INLINE
+    | _DISTRIBUTED
+    | {"MaxConcurrencyPath", "ResultPath", "ResultSelector", "Retry", "Catch"}
+)
+
+
+def mode(state: dict[str, Any]) -> str:
+    processor = state.get("ItemProcessor")
+    config = processor.get("ProcessorConfig", {}) if isinstance(processor, dict) else {}
+    return config.get("Mode", "INLINE") if isinstance(config, dict) else "INLINE"
+
+
+# ---- checks -------------------------------------------------------------------------------------------------------
+
+
+def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker: Any) -> None:
+    processor_key = checks.exclusive(state, ("ItemProcessor", "Iterator"), where, required=True)
+    assert processor_key is not None
+    processor = checks.obj(state[processor_key], f"{where}.{processor_key}")
+    config = checks.obj(processor.get("ProcessorConfig", {}), f"{where}.{processor_key}.ProcessorConfig")
+    checks.only(config, {"Mode", "ExecutionType"}, f"{where}.{processor_key}.ProcessorConfig")
+    checks.exclusive(state, ("MaxConcurrency", "MaxConcurrencyPath"), where)
+    checks.number(state, "MaxConcurrency", where, minimum=0, integer=True)
+    if "MaxConcurrencyPath" in state:
+        checks.path(state["MaxConcurrencyPath"], f"{where}.MaxConcurrencyPath")
+    if "ItemsPath" in state:
+        checks.path(state["ItemsPath"], f"{where}.ItemsPath")
+    selector = checks.exclusive(state, ("ItemSelector", "Parameters"), where)
+    if selector is not None:
+        checks.template(state[selector], f"{where}.{selector}")
+    map_mode = config.get("Mode", "INLINE")
+    if map_mode == "INLINE":
+        for key in state:
+            if key in _DISTRIBUTED - _INLINE:
+                raise InvalidDefinition(f"{where}.{key}: only a Map in DISTRIBUTED mode has {key}")
+        checks.only(config, {"Mode"}, f"{where}.{processor_key}.ProcessorConfig")
+        checker.machine(processor, f"{where}.{processor_key}", nested=True, extra=frozenset({"ProcessorConfig"}))
+    elif map_mode == "DISTRIBUTED":
+        if processor_key == "Iterator":
+            raise InvalidDefinition(f"{where}.Iterator: a DISTRIBUTED Map names its processor ItemProcessor")
+        if checker.in_distributed_child:
+            raise checks.unsupported(
+                f"{where}.ItemProcessor.ProcessorConfig.Mode",
+                "a Distributed Map inside a Distributed Map's ItemProcessor is not emulated by the local engine",
+            )
+        _check_distributed(state, where, config, processor, checker)
+    else:
+        raise InvalidDefinition(f"{where}.{processor_key}.ProcessorConfig.Mode: must be INLINE or DISTRIBUTED")
+
+
+def _check_distributed(
+    state: dict[str, Any], where: str, config: dict[str, Any], processor: dict[str, Any], checker: Any
+) -> None:
+    if config.get("ExecutionType") not in ("STANDARD", "EXPRESS"):
+        raise InvalidDefinition(f"{where}.ItemProcessor.ProcessorConfig.ExecutionType: must be STANDARD or EXPRESS")
+    child_checker = type(checker)(checker.functions, in_distributed_child=True)
+    child_checker.machine(processor, f"{where}.ItemProcessor", nested=True, extra=frozenset({"ProcessorConfig"}))
+    if "Parameters" in state:
+        raise InvalidDefinition(f"{where}.Parameters: a DISTRIBUTED Map uses ItemSelector")
+    if "ItemReader" in state:
+        if "ItemsPath" in state:
+            raise checks.unsupported(
+                f"{where}.ItemsPath", "ItemsPath together with ItemReader is not emulated by the local engine"
+            )
+        _item_reader(checks.obj(state["ItemReader"], f"{where}.ItemReader"), f"{where}.ItemReader")
+    if "ItemBatcher" in state:
+        batcher = checks.obj(state["ItemBatcher"], f"{where}.ItemBatcher")
+        here = f"{where}.ItemBatcher"
+        checks.only(
+            batcher,
+            {"MaxItemsPerBatch", "MaxInputBytesPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"}
+            | {"BatchInput"},
+            here,
+        )
+        items = checks.exclusive(batcher, ("MaxItemsPerBatch", "MaxItemsPerBatchPath"), here)
+        size = checks.exclusive(batcher, ("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"), here)
+        if items is None and size is None:
+            raise InvalidDefinition(f"{here}: needs MaxItemsPerBatch and/or MaxInputBytesPerBatch (or their Path)")
+        checks.number(batcher, "MaxItemsPerBatch", here, minimum=1, integer=True)
+        checks.number(batcher, "MaxInputBytesPerBatch", here, minimum=1, maximum=262_144, integer=True)
+        for key in ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"):
+            if key in batcher:
+                checks.path(batcher[key], f"{here}.{key}")
+        if "BatchInput" in batcher:
+            checks.template(batcher["BatchInput"], f"{here}.BatchInput")
+    for plain in ("ToleratedFailurePercentage", "ToleratedFailureCount"):
+        checks.exclusive(state, (plain, plain + "Path"), where)
+        if plain + "Path" in state:
+            checks.path(state[plain + "Path"], f"{where}.{plain}Path")
+    checks.number(state, "ToleratedFailurePercentage", where, minimum=0, maximum=100)
+    checks.number(state, "ToleratedFailureCount", where, minimum=0, integer=True)
+    label = state.get("Label", "")
+    if not isinstance(label, str) or len(label) > 40 or any(c in label for c in ' <>{}[]?*"#%\\^|~`$&,;:/'):
+        raise InvalidDefinition(f"{where}.Label: must be at most 40 characters without spaces or special characters")
+    if "ResultWriter" in state:
+        _result_writer(checks.obj(state["ResultWriter"], f"{where}.ResultWriter"), f"{where}.ResultWriter")
+
+
+def _s3_parameters(parameters: Any, names: tuple[str, ...], required: tuple[str, ...], where: str) -> None:
+    parameters = checks.obj(parameters, where)
+    checks.only(parameters, {name + suffix for name in names for suffix in ("", ".$")}, where)
+    for name in names:
+        if name in parameters and name + ".$" in parameters:
+            raise InvalidDefinition(f"{where}: {name} and {name}.$ are exclusive")
+        if name + ".$" in parameters:
+            checks.expression(parameters[name + ".$"], f"{where}.{name}.$")
+        elif name in parameters and not isinstance(parameters[name], str):
+            raise InvalidDefinition(f"{where}.{name}: must be a string")
+        elif name not in parameters and name in required:
+            raise InvalidDefinition(f"{where}: needs {name} (or {name}.$)")
+
+
+def _item_reader(reader: dict[str, Any], where: str) -> None:
+    checks.only(reader, {"Resource", "ReaderConfig", "Parameters"}, where)
+    if reader.get("Resource") != S3_GET_OBJECT:
+        raise checks.unsupported(
+            f"{where}.Resource",
+            f"{reader.get('Resource')!r} is not emulated by the local engine (only {S3_GET_OBJECT})",
+        )
+    config = checks.obj(reader.get("ReaderConfig", {}), f"{where}.ReaderConfig")
+    checks.only(config, {"InputType", "MaxItems", "MaxItemsPath"}, f"{where}.ReaderConfig")
+    if config.get("InputType") not in ("JSON", "JSONL"):
+        raise checks.unsupported(
+            f"{where}.ReaderConfig.InputType",
+            f"{config.get('InputType')!r} is not emulated by the local engine (only JSON and JSONL)",
+        )
+    checks.exclusive(config, ("MaxItems", "MaxItemsPath"), f"{where}.ReaderConfig")
+    checks.number(config, "MaxItems", f"{where}.ReaderConfig", minimum=1, integer=True)
+    if "MaxItemsPath" in config:
+        checks.path(config["MaxItemsPath"], f"{where}.ReaderConfig.MaxItemsPath")
+    _s3_parameters(reader.get("Parameters"), ("Bucket", "Key"), ("Bucket", "Key"), f"{where}.Parameters")
+
+
+def _result_writer(writer: dict[str, Any], where: str) -> None:
+    checks.only(writer, {"Resource", "Parameters"}, where)
+    if writer.get("Resource") != S3_PUT_OBJECT:
+        raise checks.unsupported(
+            f"{where}.Resource",
+            f"{writer.get('Resource')!r} is not emulated by the local engine (only {S3_PUT_OBJECT})",
+        )
+    _s3_parameters(writer.get("Parameters"), ("Bucket", "Prefix"), ("Bucket",), f"{where}.Parameters")
+
+
+# ---- behaviour ----------------------------------------------------------------------------------------------------
+
+
+def run(
+    interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
+) -> tuple[str | None, Any]:
+    distributed = mode(state) == "DISTRIBUTED"
+
+    def attempt(context: dict[str, Any]) -> Any:
+        effective = dataflow.input_path(state, raw, context)
+        if distributed:
+            assert interpreter.runtime.run_map is not None, "a Distributed Map needs a Map runner"
+            settings = map_settings.resolve(state, effective, context)
+            execution.events += 2  # MapStateStarted, MapRunStarted
+            result = interpreter.runtime.run_map(name, settings, effective, execution, context)
+            execution.events += 2  # MapRunSucceeded, MapStateSucceeded
+        else:
+            result = _run_inline(interpreter, name, state, effective, execution, context)
+        if "ResultSelector" in state:
+            result = templates.evaluate(state["ResultSelector"], result, context)
+        return dataflow.finish(name, state, raw, result, context)
+
+    return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
+
+
+def _run_inline(
+    interpreter: Interpreter,
+    name: str,
+    state: dict[str, Any],
+    data: Any,
+    execution: Execution,
+    context: dict[str, Any],
+) -> list[Any]:
+    items_path = state.get("ItemsPath", "$")
+    items = paths.read_field(items_path, data, context, "ItemsPath")
+    if not isinstance(items, list):
+        raise StatesError(
+            "States.Runtime",
+            f"Invalid path '{items_path}': The ItemsPath of a Map state must point to a JSON array, "
+            f"got '{limits.to_json(items)}'",
+            located=True,
+        )
+    map_settings.resolve({k: v for k, v in state.items() if k == "MaxConcurrencyPath"}, data, context)
+    selector = state.get("ItemSelector", state.get("Parameters"))
+    processor = interpreter.branch(state.get("ItemProcessor") or state["Iterator"])
+    execution.events += 1  # MapStateStarted
+    outputs = []
+    for index, item in enumerate(items):
+        if selector is not None:
+            item_context = {**context, "Map": {"Item": {"Index": index, "Value": item}}}
+            item = templates.evaluate(selector, data, item_context)
+        execution.events += 1  # MapIterationStarted
+        outputs.append(processor.run(execution, item, use_input=False))
+        execution.events += 1  # MapIterationSucceeded
+    execution.events += 1  # MapStateSucceeded
+    return outputs

@@ -1,0 +1,87 @@
+"""Task states that call a Lambda function, in the two forms AWS accepts.
+
+- `"Resource": "arn:aws:states:::lambda:invoke"` with Parameters `FunctionName` (or `FunctionName.$`, read from the
+  state's input at run time) and `Payload` / `Payload.$`; the result is the integration's response (see
+  hpc.engine.lambdas), so definitions usually pick `$.Payload`.
+- `"Resource": "<the function's ARN>"` (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`), the older
+  form: the state's effective input (after Parameters, if any) is the event, and the result is the function's return
+  value itself.
+A function is found among the engine's functions by its name, whichever form (name, partial or full ARN) names it; a
+static name the engine does not know is refused before the run, a `FunctionName.$` that resolves to an unknown
+function fails the task with Lambda.ResourceNotFoundException, as AWS would.
+
+Per attempt, the events AWS records are TaskScheduled, TaskStarted and TaskSucceeded or TaskFailed.
+Not emulated (refused before the run): other service integrations, `.sync` / `.waitForTaskToken`, TimeoutSeconds,
+HeartbeatSeconds, Credentials, and the invoke parameters Qualifier, InvocationType, ClientContext, LogType.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from hpc.engine import checks, dataflow, error_handling, lambdas, limits, templates
+from hpc.engine.errors import InvalidDefinition
+from hpc.engine.interpreter import Execution, Interpreter
+
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]*:[0-9]*:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?")
+FIELDS = checks.FLOW | checks.IO | {"Resource", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch"}
+_INVOKE_PARAMETERS = {"FunctionName", "FunctionName.$", "Payload", "Payload.$"}
+
+
+def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker: Any) -> None:
+    resource = state.get("Resource")
+    if resource == LAMBDA_INVOKE:
+        parameters = checks.obj(state.get("Parameters"), f"{where}.Parameters")
+        checks.only(parameters, _INVOKE_PARAMETERS, f"{where}.Parameters")
+        key = checks.exclusive(parameters, ("FunctionName", "FunctionName.$"), f"{where}.Parameters", required=True)
+        checks.exclusive(parameters, ("Payload", "Payload.$"), f"{where}.Parameters")
+        if key == "FunctionName":
+            _known(parameters["FunctionName"], f"{where}.Parameters.FunctionName", checker.functions)
+    elif isinstance(resource, str) and LAMBDA_ARN.fullmatch(resource):
+        _known(resource, f"{where}.Resource", checker.functions)
+    else:
+        raise checks.unsupported(
+            f"{where}.Resource",
+            f"{resource!r} is not emulated by the local engine (only {LAMBDA_INVOKE} and Lambda function ARNs)",
+        )
+
+
+def _known(function: Any, where: str, functions: Mapping[str, str]) -> None:
+    if not isinstance(function, str):
+        raise InvalidDefinition(f"{where}: must be a string")
+    if lambdas.find(functions, function) is None:
+        known = ", ".join(sorted(functions)) or "none"
+        raise InvalidDefinition(f"{where}: no local handler for {function!r} (known: {known})")
+
+
+def run(
+    interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
+) -> tuple[str | None, Any]:
+    def attempt(context: dict[str, Any]) -> Any:
+        effective = dataflow.input_path(state, raw, context)
+        if "Parameters" in state:
+            effective = templates.evaluate(state["Parameters"], effective, context)
+            limits.check_payload(effective, name, "input after Parameters")
+        resource = state["Resource"]
+        if resource == LAMBDA_INVOKE:
+            function = effective.get("FunctionName")
+            event = lambdas.event_from_payload(effective.get("Payload"))
+        else:
+            function, event = resource, effective
+        execution.events += 2  # TaskScheduled, TaskStarted
+        execution.events += 1  # TaskSucceeded or TaskFailed
+        handlers = interpreter.runtime.handlers
+        key = lambdas.find(handlers, function) if isinstance(function, str) else None
+        if key is None:
+            raise lambdas.not_found(str(function))
+        invocation = lambdas.invoke(handlers[key], function, event)
+        result = lambdas.integration_result(invocation) if resource == LAMBDA_INVOKE else invocation.payload
+        limits.check_payload(result, name, "result")
+        if "ResultSelector" in state:
+            result = templates.evaluate(state["ResultSelector"], result, context)
+        return dataflow.finish(name, state, raw, result, context)
+
+    return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
