@@ -189,11 +189,20 @@ def _run_cloud(args: argparse.Namespace, job: dict[str, Any]) -> Any:
         raise SystemExit(_fail(f"CloudError: {error}", EXIT_FAILED)) from None
 
 
+_ADVICE = {
+    "States.DataLimitExceeded": "a payload is over Step Functions' 256 KiB limit: keep large data in S3 and pass "
+    "references, or trim results with ResultSelector/OutputPath",
+}
+
+
 def _report(status: str, output: Any, error: str | None, cause: str | None, elapsed: float, *, as_json: bool) -> int:
     if status != "SUCCEEDED":
         # The start function refusing the job is a refused input, like InvalidExecutionInput: exit 2, not 1.
         code = EXIT_USAGE if error == REFUSED_INPUT_ERROR else EXIT_FAILED
-        return _fail(f"{error}: {cause}" if cause else str(error), code)
+        failed = _fail(f"{error}: {cause}" if cause else str(error), code)
+        if error in _ADVICE:  # the cause is AWS's own text; what to do about it is ours
+            print(f"hint: {_ADVICE[error]}", file=sys.stderr)
+        return failed
     sys.set_int_max_str_digits(0)
     if as_json:
         print(json.dumps(output))

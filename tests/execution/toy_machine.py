@@ -26,6 +26,7 @@ TOY_FUNCTIONS = {
         "concurrent",
         "die",
         "sleepy",
+        "raw_bytes",
     )
 }
 

@@ -127,3 +127,8 @@ def sleepy(event: Any, context: Any) -> Any:
     (_dir() / f"pid-{os.getpid()}").write_text(str(os.getpid()))
     time.sleep(60)
     return {}
+
+
+def raw_bytes(event: Any, context: Any) -> bytes:
+    """Returns `event["text"]` (repeated `event["times"]` times) as bytes, which the Python runtime passes through."""
+    return (event["text"] * event.get("times", 1)).encode()
