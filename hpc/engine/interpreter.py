@@ -89,7 +89,7 @@ class Interpreter:
         self.machine = machine
         self.runtime = runtime
         self.kinds = KINDS
-        self.retries = 0  # retries made by this run, in every state and nested machine (a Map child's span reports them)
+        self.retries = 0  # retries made by this run, nested machines included (a Map child's span reports them)
         self.parent: Interpreter | None = None
 
     def run(self, execution: Execution, data: Any = None, *, use_input: bool = True) -> Any:
