@@ -2,9 +2,9 @@
 
 import pulumi
 
-from infra import HpcCluster, settings_from_config
+from infra import HpcCluster, settings_for_stack
 
-settings = settings_from_config(pulumi.Config("hpc"), pulumi.get_stack())
+settings = settings_for_stack()  # refuses a bad config before any resource is registered
 cluster = HpcCluster("hpc", settings)
 
 pulumi.export("stateMachineArn", cluster.state_machine_arn)

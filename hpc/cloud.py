@@ -1,8 +1,15 @@
-"""Runs a job on a deployed stack: start an execution, follow its Map Run, return the answer or the error."""
+"""Runs a job on a deployed stack: start an execution, follow its Map Run, return the answer or the error.
+
+Waiting is robust to what AWS does to a long poller: a throttled call (ThrottlingException, after botocore's own
+retries) backs off and polls again rather than failing the run; any other AWS error while waiting (expired
+credentials, a network outage) stops the execution, as Ctrl-C does, so nothing runs on unattended, and says so, or
+says how to stop it when even that fails.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 import subprocess
@@ -13,15 +20,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hpc.outcome import Failed, Refused
 from hpc.progress import MapProgress
 
-# DescribeMapRun and ListMapRuns refill at one call per second; polling each at most once a second stays inside that.
+# DescribeExecution refills at 15 calls/s: once a second is far inside it. DescribeMapRun and ListMapRuns refill at
+# one call a second, shared with every other caller in the account (the console, a second `hpc run`): polled every
+# other second, they leave half their rate to others, and back off further when throttled.
 POLL_SECONDS = 1.0
+PROGRESS_EVERY = 2  # polls of DescribeExecution per progress poll
+MAX_BACKOFF_SECONDS = 30.0
+THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"})
 INTERRUPT_ERROR = "UserInterrupted"
+ABANDONED_ERROR = "WaiterLost"
+STATE_MACHINE_ARN = re.compile(
+    r"arn:(aws[a-z-]*):states:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):stateMachine:([^\s:]{1,80})"
+)
 
 
-class CloudError(RuntimeError):
+class CloudError(Failed):
     """The deployed stack cannot be reached or named (no ARN, no Pulumi CLI, an AWS error)."""
+
+
+class InvalidStateMachineArn(Refused):
+    """`--state-machine-arn` is not a state machine's ARN."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,17 @@ class CloudResult:
     output: Any
     error: str | None
     cause: str | None
+
+
+def check_state_machine_arn(arn: str) -> str:
+    """The ARN's Region (so no separate Region setting is needed), or InvalidStateMachineArn saying what one is."""
+    matched = STATE_MACHINE_ARN.fullmatch(arn)
+    if matched is None:
+        raise InvalidStateMachineArn(
+            f"{arn!r} is not a state machine ARN; expected arn:aws:states:REGION:ACCOUNT:stateMachine:NAME "
+            "(see `pulumi stack output stateMachineArn`)"
+        )
+    return matched.group(2)
 
 
 def state_machine_arn_from_stack(stack: str | None) -> str:
@@ -51,36 +83,88 @@ def run_in_cloud(
     *,
     client: Any = None,
     on_progress: Callable[[MapProgress], None] | None = None,
+    on_started: Callable[[str], None] | None = None,
     poll_seconds: float = POLL_SECONDS,
 ) -> CloudResult:
-    """Start an execution and wait for it. Ctrl-C stops the execution in AWS before re-raising."""
+    """Start an execution and wait for it. Ctrl-C (or SIGTERM) stops the execution in AWS before re-raising."""
+    region = check_state_machine_arn(state_machine_arn)
     try:
-        sfn = client or _stepfunctions_client(region_of(state_machine_arn))
+        sfn = client or _stepfunctions_client(region)
         execution_arn = sfn.start_execution(
             stateMachineArn=state_machine_arn, name=execution_name(), input=json.dumps(job)
         )["executionArn"]
     except Exception as error:  # botocore raises many shapes; the user needs the message, not the class tree
         raise CloudError(f"could not start an execution of {state_machine_arn}: {error}") from error
+    if on_started is not None:
+        on_started(execution_arn)
     try:
         return _wait(sfn, execution_arn, on_progress, poll_seconds)
     except KeyboardInterrupt:
-        sfn.stop_execution(executionArn=execution_arn, error=INTERRUPT_ERROR, cause="stopped by Ctrl-C in `hpc run`")
+        stopped = _stop(sfn, execution_arn, INTERRUPT_ERROR, "stopped by Ctrl-C or SIGTERM in `hpc run`")
+        print(f"{execution_arn}: {stopped}", file=sys.stderr)
         raise
+    except Exception as error:
+        if not _is_aws_error(error):
+            raise
+        stopped = _stop(sfn, execution_arn, ABANDONED_ERROR, f"`hpc run` could not follow the execution: {error}")
+        raise CloudError(f"lost track of execution {execution_arn} while waiting: {error}; {stopped}") from error
 
 
 def _wait(
     sfn: Any, execution_arn: str, on_progress: Callable[[MapProgress], None] | None, poll_seconds: float
 ) -> CloudResult:
     map_run_arn: str | None = None
+    delay, progress_every, polls, next_progress = poll_seconds, PROGRESS_EVERY, 0, 0
     while True:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return _result(execution_arn, described)
-        if on_progress is not None:
-            map_run_arn = map_run_arn or _first_map_run(sfn, execution_arn)
-            if map_run_arn is not None:
-                on_progress(_map_run_counts(sfn, map_run_arn))
-        time.sleep(poll_seconds)
+        try:
+            described = sfn.describe_execution(executionArn=execution_arn)
+        except Exception as error:
+            if not _is_throttling(error):
+                raise
+            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+        else:
+            delay = poll_seconds
+            if described["status"] != "RUNNING":
+                return _result(execution_arn, described)
+            if on_progress is not None and polls >= next_progress:
+                try:
+                    map_run_arn = map_run_arn or _first_map_run(sfn, execution_arn)
+                    if map_run_arn is not None:
+                        on_progress(_map_run_counts(sfn, map_run_arn))
+                except Exception as error:
+                    if not _is_throttling(error):
+                        raise
+                    # Someone else is using the shared 1 call/s: leave them more of it.
+                    progress_every = min(progress_every * 2, int(MAX_BACKOFF_SECONDS))
+                next_progress = polls + progress_every
+            polls += 1
+        time.sleep(delay)
+
+
+def _stop(sfn: Any, execution_arn: str, error: str, cause: str) -> str:
+    """Stop the execution; what happened, in words for the user."""
+    try:
+        sfn.stop_execution(executionArn=execution_arn, error=error, cause=cause[:32768])
+    except Exception as failure:
+        return (
+            f"stopping it failed too ({failure}), so it may still be running: check it with `aws stepfunctions "
+            f"describe-execution --execution-arn {execution_arn}` and stop it with `aws stepfunctions stop-execution`"
+        )
+    return f"the execution was stopped (error {error})"
+
+
+def _error_code(error: BaseException) -> str | None:
+    response = getattr(error, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def _is_throttling(error: BaseException) -> bool:
+    return _error_code(error) in THROTTLING_CODES
+
+
+def _is_aws_error(error: BaseException) -> bool:
+    """botocore's ClientError (AWS answered with an error) or BotoCoreError (no answer: credentials, network)."""
+    return any(cls.__module__.startswith("botocore") for cls in type(error).__mro__)
 
 
 def _first_map_run(sfn: Any, execution_arn: str) -> str | None:
@@ -120,7 +204,7 @@ def execution_name() -> str:
 
 
 def region_of(arn: str) -> str | None:
-    """The Region an ARN names (`arn:aws:states:<region>:...`), so no separate Region setting is needed."""
+    """The Region any ARN names (`arn:aws:states:<region>:...`), or None."""
     parts = arn.split(":")
     return parts[3] if len(parts) > 3 and parts[0] == "arn" and parts[3] else None
 

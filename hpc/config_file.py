@@ -39,7 +39,14 @@ def parse(text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise InvalidYaml(str(error)) from None
+        raise InvalidYaml(_one_line(error)) from None
+
+
+def _one_line(error: Any) -> str:
+    """PyYAML's message on one line: the problem and where (its own text spans lines, with a snippet of the file)."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{getattr(error, 'problem', None) or ' '.join(str(error).split())}{where}"
 
 
 _DECLINED: Any = object()

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from hpc.outcome import Refused
 from hpc.settings import Settings
 
 
@@ -241,17 +242,26 @@ def _seconds(seconds: float) -> str:
     return f"{seconds:,.3f} s" if seconds < 3600 else f"{seconds / 3600:,.2f} h"
 
 
+class InvalidPrice(Refused):
+    """A `--price NAME=USD` that names no price or is not a finite, non-negative number of dollars."""
+
+
 def parse_price_overrides(pairs: Sequence[str]) -> Prices:
     known = {f.name for f in fields(Prices)}
     changes: dict[str, float] = {}
     for pair in pairs:
-        name, _, value = pair.partition("=")
+        name, separator, value = pair.partition("=")
+        if not separator:
+            raise InvalidPrice(f"--price takes NAME=USD, e.g. lambda_request=0.0000002, got {pair!r}")
         if name not in known:
-            raise ValueError(f"unknown price {name!r}; known: {', '.join(sorted(known))}")
+            raise InvalidPrice(f"unknown price {name!r}; known: {', '.join(sorted(known))}")
         try:
-            changes[name] = float(value)
+            price = float(value)
         except ValueError:
-            raise ValueError(f"price {name} must be a number of USD, got {value!r}") from None
+            price = math.nan
+        if not math.isfinite(price) or price < 0:
+            raise InvalidPrice(f"price {name} must be a finite number of USD, 0 or more, got {value!r}")
+        changes[name] = price
     return replace(Prices(), **changes)
 
 

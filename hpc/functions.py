@@ -24,6 +24,8 @@ class FunctionSpec:
     timeout_seconds: int
     environment: Mapping[str, Any]
     """Variables the handler reads; str values (the stack's bucket name is a Pulumi Output until deployed)."""
+    reserved_concurrency: int | None = None
+    """Lambda concurrency reserved for this function (None: it shares the account's unreserved pool)."""
 
     @property
     def entry_point(self) -> str:
@@ -53,6 +55,7 @@ def function_specs(settings: Settings, bucket: Any) -> dict[str, FunctionSpec]:
             memory_mb=settings.compute_memory_mb,
             timeout_seconds=settings.compute_timeout_seconds,
             environment=dict(common),
+            reserved_concurrency=settings.compute_reserved_concurrency,
         ),
         "sum": FunctionSpec(
             key="sum",

@@ -130,7 +130,9 @@ class HpcCluster(pulumi.ComponentResource):
             f"{self._name}-{spec.key}-policy",
             role=role.id,
             policy=pulumi.Output.all(self._account, bucket_name).apply(
-                lambda args: json.dumps(POLICIES[spec.key](args[0], log_group_name, args[1]))
+                lambda args: json.dumps(
+                    iam.with_tracing(POLICIES[spec.key](args[0], log_group_name, args[1]), self._settings.tracing)
+                )
             ),
             opts=self._child(),
         )
@@ -146,6 +148,8 @@ class HpcCluster(pulumi.ComponentResource):
             timeout=spec.timeout_seconds,
             environment={"variables": spec.environment},
             logging_config={"log_format": "Text", "log_group": log_group.name},
+            reserved_concurrent_executions=spec.reserved_concurrency,
+            tracing_config={"mode": "Active"} if self._settings.tracing else None,
             opts=self._child(depends_on=[role_policy]),
         )
 

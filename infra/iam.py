@@ -121,8 +121,18 @@ def state_machine_policy(
         allow("DeliverLogs", list(LOG_DELIVERY_ACTIONS), [ANY_RESOURCE]),
     ]
     if tracing:
-        statements.append(allow("Trace", list(XRAY_ACTIONS), [ANY_RESOURCE]))
+        statements.append(send_traces())
     return policy(*statements)
+
+
+def send_traces() -> dict[str, Any]:
+    """X-Ray: for the state machine and, with tracing on, each function (Lambda's Active mode needs it too)."""
+    return allow("Trace", list(XRAY_ACTIONS), [ANY_RESOURCE])
+
+
+def with_tracing(document: dict[str, Any], tracing: bool) -> dict[str, Any]:
+    """A function's policy, plus the X-Ray statement when tracing is on."""
+    return policy(*document["Statement"], send_traces()) if tracing else document
 
 
 def write_own_logs(account: Account, log_group: str) -> dict[str, Any]:

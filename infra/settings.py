@@ -1,38 +1,32 @@
-"""Reads the stack's `hpc:*` config into `hpc.settings.Settings`, the one place every tunable and default lives."""
+"""Reads the stack's config into `hpc.settings.Settings`, through the checks `hpc run` applies to the stack file."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import fields
+from typing import Any
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 
-from hpc.settings import InvalidSettings, Settings, config_key
-
-NAMESPACE = "hpc"
-
-# The three function names are "<stateMachineName>-compute" and so on; Lambda names stop at 64 characters.
-LONGEST_FUNCTION_SUFFIX = len("-compute")
-LAMBDA_NAME_LIMIT = 64
+from hpc.settings import InvalidSettings, Settings
+from hpc.stack_config import settings_from_config
 
 
-def default_state_machine_name(stack: str) -> str:
-    """`hpc-<stack>`, so two stacks (dev, prod) can live in one account and Region without a name clash."""
-    return "hpc-" + re.sub(r"[^A-Za-z0-9_-]", "-", stack)
+class InvalidStackConfig(InvalidSettings, pulumi.RunError):
+    """A refused stack config. Pulumi reports a RunError as its message alone, without the program's stack trace."""
 
 
-def settings_from_config(config: pulumi.Config, stack: str) -> Settings:
-    """Every `hpc:<camelCaseKey>` that is set overrides its default; `stateMachineName` defaults to `hpc-<stack>`."""
-    chosen = {key: value for key in known_keys() if (value := config.get(key)) is not None}
-    chosen.setdefault(config_key("state_machine_name"), default_state_machine_name(stack))
-    settings = Settings.from_mapping(chosen)
-    if len(settings.state_machine_name) + LONGEST_FUNCTION_SUFFIX > LAMBDA_NAME_LIMIT:
-        longest = LAMBDA_NAME_LIMIT - LONGEST_FUNCTION_SUFFIX
-        raise InvalidSettings(
-            f"setting 'stateMachineName' must be at most {longest} characters: it also names the Lambda functions"
-        )
-    return settings
+def stack_config() -> dict[str, Any]:
+    """Every config key of the stack, namespaced (`hpc:maxItems`, `aws:region`, ...).
+
+    `pulumi.Config` can only look keys up by name, so it cannot see a typo'd key; the runtime's config map holds
+    every key the engine passed to the program (and PULUMI_CONFIG those it passes through the environment).
+    """
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
-def known_keys() -> list[str]:
-    return [config_key(field.name) for field in fields(Settings)]
+def settings_for_stack() -> Settings:
+    """The stack's settings, checked before the program registers any resource."""
+    try:
+        return settings_from_config(stack_config(), pulumi.get_stack())
+    except InvalidSettings as error:
+        raise InvalidStackConfig(f"InvalidSettings: {error}") from None

@@ -21,13 +21,14 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 EXECUTION_TESTS = Path(__file__).resolve().parents[1] / "execution"
 if str(EXECUTION_TESTS) not in sys.path:  # the moto harness lives beside the execution tests
@@ -124,6 +125,10 @@ def test_cloud_run_of_40_items_prints_the_original_total(
     assert fields["wall time"].endswith(" s")
     # AND it started exactly one execution of that state machine with the job as its input
     (started,) = client.operations("start_execution")
+    # AND named that execution as soon as it started, and again with the result
+    (described,) = stack.sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]
+    assert printed.err.startswith(f"execution {described['executionArn']}\n")
+    assert fields["execution"] == described["executionArn"]
     assert started["stateMachineArn"] == stack.state_machine_arn
     assert json.loads(started["input"]) == {"size": 40}
     # AND named it so runs sort by start time and their S3 keys say which run they belong to
@@ -246,26 +251,16 @@ def test_cloud_run_without_arn_or_pulumi_cli_names_the_state_machine_arn_option(
 
     monkeypatch.setattr(cloud, "_stepfunctions_client", no_client)
     # WHEN `hpc run --cloud` runs
-    with pytest.raises(SystemExit) as exited:
-        main(["run", "--cloud", "--size", "3"])
+    code = main(["run", "--cloud", "--size", "3"])
     # THEN it exits non-zero with a CloudError that tells the user which option to pass
-    assert exited.value.code == EXIT_FAILED
+    assert code == EXIT_FAILED
     printed = capsys.readouterr()
     assert "CloudError" in printed.err and "--state-machine-arn" in printed.err and "Pulumi" in printed.err
     assert "Traceback" not in printed.err
 
 
-@pytest.mark.parametrize(
-    ("arn", "names"),
-    [
-        # the Region comes from the ARN; with no credentials anywhere, starting fails cleanly
-        ("arn:aws:states:us-east-1:123456789012:stateMachine:hpc-dev", "could not start an execution"),
-        # an ARN without a Region and no Region configured: still a CloudError, not botocore's traceback
-        ("not-an-arn", "could not start an execution"),
-    ],
-)
 def test_cloud_run_without_aws_configuration_fails_with_a_cloud_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], arn: str, names: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     # GIVEN no AWS region or credentials anywhere: no environment variable, no config file
     for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -273,11 +268,148 @@ def test_cloud_run_without_aws_configuration_fails_with_a_cloud_error(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    # WHEN `hpc run --cloud` runs with that ARN
-    with pytest.raises(SystemExit) as exited:
-        main(["run", "--cloud", "--state-machine-arn", arn, "--size", "3"])
-    # THEN it exits non-zero with a CloudError, not a traceback
-    assert exited.value.code == EXIT_FAILED
+    # WHEN `hpc run --cloud` runs with a well-formed ARN (the Region comes from it)
+    code = main(["run", "--cloud", "--state-machine-arn", "arn:aws:states:us-east-1:123456789012:stateMachine:x"])
+    # THEN it exits 1 with a CloudError saying the execution could not be started, not a traceback
+    assert code == EXIT_FAILED
     printed = capsys.readouterr().err
-    assert "CloudError" in printed and names in printed
+    assert "CloudError" in printed and "could not start an execution" in printed
     assert "Traceback" not in printed
+
+
+class FaultyAws(StepFunctionsAsOnAws):
+    """The AWS-like moto client, with errors injected: `faults[operation]()` returns the error to raise, or None."""
+
+    def __init__(self, sfn: Any, faults: dict[str, Callable[[], Exception | None]]) -> None:
+        super().__init__(sfn)
+        self.faults = faults
+
+    def __getattribute__(self, operation: str) -> Any:
+        faults = object.__getattribute__(self, "faults") if operation != "faults" else None
+        if faults and operation in faults:
+            real = (
+                super().__getattribute__(operation) if hasattr(type(self), operation) else self.__getattr__(operation)
+            )
+
+            def call(**arguments: Any) -> Any:
+                error = faults[operation]()
+                if error is not None:
+                    self.calls.append((f"{operation}!", arguments))
+                    raise error
+                return real(**arguments)
+
+            return call
+        return super().__getattribute__(operation)
+
+
+def aws_error(code: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": f"injected {code}"}}, operation)
+
+
+def first(count: int, code: str, operation: str) -> Callable[[], Exception | None]:
+    """The first `count` calls fail with `code`, the rest go through."""
+    left = [count]
+
+    def fault() -> Exception | None:
+        left[0] -= 1
+        return aws_error(code, operation) if left[0] >= 0 else None
+
+    return fault
+
+
+def connect_faulty(
+    stack: MotoStack, monkeypatch: pytest.MonkeyPatch, faults: dict[str, Callable[[], Exception | None]]
+) -> FaultyAws:
+    client = connect(stack, monkeypatch)
+    faulty = FaultyAws(stack.sfn, faults)
+    faulty.calls = client.calls  # the sleeps are logged in the same list
+    monkeypatch.setattr(cloud, "_stepfunctions_client", lambda region: faulty)
+    return faulty
+
+
+def test_cloud_run_backs_off_when_throttled_and_still_returns_the_exact_answer(
+    aws: None, gate: Gate, monkeypatch: pytest.MonkeyPatch
+):
+    # GIVEN DescribeExecution throttled twice and DescribeMapRun once (another poller draining the shared rate)
+    stack = deploy_to_moto(gate.wrap, monkeypatch)
+    client = connect_faulty(
+        stack,
+        monkeypatch,
+        {
+            "describe_execution": first(2, "ThrottlingException", "DescribeExecution"),
+            "describe_map_run": first(1, "ThrottlingException", "DescribeMapRun"),
+        },
+    )
+    seen: list[MapProgress] = []
+
+    def progress(counts: MapProgress) -> None:
+        seen.append(counts)
+        gate.open()  # let the compute calls go once progress has come through
+
+    # WHEN a job runs with progress
+    result = cloud.run_in_cloud({"size": 8}, stack.state_machine_arn, on_progress=progress)
+    # THEN it succeeds with the exact total: throttling is waited out, never a failure
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output["result"] == str(sum(original_item(i, 8) for i in range(8)))
+    assert seen, "progress resumed after the throttled DescribeMapRun"
+    # AND each throttled DescribeExecution doubled the wait (1 s -> 2 s -> 4 s), which then went back to 1 s
+    sleeps = [arguments["seconds"] for operation, arguments in client.calls if operation == "sleep"]
+    assert sleeps[:3] == [2.0, 4.0, 1.0]
+    # AND after the throttled DescribeMapRun, progress was polled half as often: 4 DescribeExecution polls apart
+    operations = [operation for operation, _ in client.calls]
+    throttled = operations.index("describe_map_run!")
+    after = operations[throttled:]
+    assert after.index("describe_map_run") > 0
+    assert after[: after.index("describe_map_run")].count("describe_execution") == cloud.PROGRESS_EVERY * 2
+
+
+def test_cloud_run_losing_aws_while_waiting_stops_the_execution_and_says_so(
+    aws: None, gate: Gate, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    # GIVEN credentials that expire once the execution is running (its compute calls held)
+    stack = deploy_to_moto(gate.wrap, monkeypatch)
+
+    def expired_once_running() -> Exception | None:
+        return aws_error("ExpiredTokenException", "DescribeExecution") if gate.reached.is_set() else None
+
+    client = connect_faulty(stack, monkeypatch, {"describe_execution": expired_once_running})
+    # WHEN `hpc run --cloud` waits
+    code = main(["run", "--cloud", "--state-machine-arn", stack.state_machine_arn, "--size", "8", "--no-progress"])
+    # THEN it exits 1 with one CloudError line naming the execution, the AWS error and that it was stopped
+    printed = capsys.readouterr()
+    (stop,) = client.operations("stop_execution")
+    execution = stop["executionArn"]
+    assert code == EXIT_FAILED
+    assert printed.err.splitlines()[-1] == (
+        f"error: CloudError: lost track of execution {execution} while waiting: An error occurred "
+        "(ExpiredTokenException) when calling the DescribeExecution operation: injected ExpiredTokenException; "
+        "the execution was stopped (error WaiterLost)"
+    )
+    assert "Traceback" not in printed.err and printed.out == ""
+    # AND the execution was really stopped, not left running unattended
+    assert stop["error"] == cloud.ABANDONED_ERROR
+    gate.open()
+    assert stack.wait(execution)["status"] == "ABORTED"
+
+
+def test_cloud_run_that_cannot_stop_the_execution_says_how_to(
+    aws: None, gate: Gate, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    # GIVEN AWS unreachable once the execution runs, StopExecution included
+    stack = deploy_to_moto(gate.wrap, monkeypatch)
+
+    def expired(operation: str) -> Callable[[], Exception | None]:
+        return lambda: aws_error("ExpiredTokenException", operation) if gate.reached.is_set() else None
+
+    connect_faulty(
+        stack,
+        monkeypatch,
+        {"describe_execution": expired("DescribeExecution"), "stop_execution": expired("StopExecution")},
+    )
+    # WHEN `hpc run --cloud` waits
+    code = main(["run", "--cloud", "--state-machine-arn", stack.state_machine_arn, "--size", "8", "--no-progress"])
+    # THEN it exits 1 saying the execution may still run, with the commands to check and stop it
+    message = capsys.readouterr().err.splitlines()[-1]
+    assert code == EXIT_FAILED
+    assert "may still be running" in message and "aws stepfunctions describe-execution --execution-arn" in message
+    assert "aws stepfunctions stop-execution" in message

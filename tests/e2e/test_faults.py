@@ -243,3 +243,38 @@ def test_ctrl_c_stops_the_run_and_its_workers(tmp_path: Path):
     assert stdout == ""
     # AND its workers are gone
     assert not any(alive(pid) for pid in workers)
+
+
+def test_sigterm_stops_the_run_and_its_workers_and_removes_the_temporary_folder(tmp_path: Path):
+    # GIVEN `hpc run` without --store (its files in a temporary folder, here under tmp_path) on items taking seconds
+    job = {"workload": "monte-carlo-pi", "size": 4, "samples_per_item": 10_000_000}
+    command = [sys.executable, "-m", "hpc.cli", "run", "--input", json.dumps(job), "--set", "maxItemsPerBatch=1"]
+    command += ["--workers", "2"]
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + HANG_SECONDS
+        workers: list[int] = []
+        while time.monotonic() < deadline and process.poll() is None:
+            workers = [pid for pid in children(process.pid) if ignores_sigint(pid)]
+            if len(workers) == 2:
+                break
+            time.sleep(0.05)
+        assert len(workers) == 2, "the run should have started two workers"
+        assert [path.name[:8] for path in tmp_path.iterdir()] == ["hpc-run-"]  # the run's temporary folder
+        # WHEN SIGTERM is sent to the command alone, as `timeout` and `kill` do
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    # THEN it exits 143 (128 + SIGTERM) saying so, without a traceback or a result
+    assert process.returncode == 143, stderr
+    assert stderr == "error: terminated (SIGTERM); the run was stopped and its temporary files removed\n"
+    assert stdout == ""
+    # AND its workers are gone, and so is its temporary folder, as after Ctrl-C
+    assert not any(alive(pid) for pid in workers)
+    assert list(tmp_path.iterdir()) == []

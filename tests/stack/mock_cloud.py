@@ -112,9 +112,19 @@ def deploy(config: dict[str, str] | None = None, stack: str = "dev") -> Deployme
     return contextvars.Context().run(_deploy, dict(config or {}), stack)
 
 
-def _deploy(config: dict[str, str], stack: str) -> Deployment:
-    pulumi.runtime.set_all_config(config)
+def refused(config: dict[str, str], stack: str = "dev") -> tuple[BaseException, list[Registered]]:
+    """Runs the program with a config it must refuse: the error it stopped with, and what it had registered by then."""
     mocks = RecordingMocks()
+    try:
+        contextvars.Context().run(_deploy, dict(config), stack, mocks)
+    except Exception as error:
+        return error, mocks.resources
+    raise AssertionError(f"the program accepted {config}")
+
+
+def _deploy(config: dict[str, str], stack: str, mocks: RecordingMocks | None = None) -> Deployment:
+    pulumi.runtime.set_all_config(config)
+    mocks = mocks or RecordingMocks()
     monitor = MockMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     exported: dict[str, Any] = {}

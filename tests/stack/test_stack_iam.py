@@ -110,6 +110,21 @@ def test_state_machine_may_send_traces_only_when_tracing_is_on():
     )
 
 
+def test_functions_may_send_traces_only_when_tracing_is_on(deployment: Deployment):
+    traced = deploy({"hpc:tracing": "true"})
+    for kind in ("start", "compute", "sum"):
+        # GIVEN tracing on THEN each function's role may send traces (Lambda's Active tracing needs it), on "*" only
+        statements = statements_by_sid(role_policy(traced, kind))
+        trace = statements.pop("Trace")
+        assert (set(trace["Action"]), trace["Resource"], trace["Effect"]) == (
+            {action for action in UNSCOPABLE_ACTIONS if action.startswith("xray:")},
+            ["*"],
+            "Allow",
+        )
+        # AND otherwise it is exactly the policy it has with tracing off
+        assert statements == statements_by_sid(role_policy(deployment, kind))
+
+
 def test_start_function_may_only_log_and_write_item_lists(deployment: Deployment):
     assert statements_by_sid(role_policy(deployment, "start")) == {
         "WriteOwnLogs": own_logs(f"{MACHINE}-start"),

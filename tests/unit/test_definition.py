@@ -37,7 +37,7 @@ USER_ERRORS = {"InvalidInput", "IncompleteResults", "ItemsFailed"}
 VARIANTS = {
     "defaults": Settings(),
     "unbatched": Settings(max_items_per_batch=1),
-    "express": Settings(execution_type="EXPRESS"),
+    "express": Settings(execution_type="EXPRESS", compute_timeout_seconds=300),
     "tolerant": Settings(tolerated_failure_percentage=5, max_concurrency=0),
 }
 

@@ -43,7 +43,7 @@ def test_price_overrides_are_named_and_checked():
     assert parse_price_overrides(["lambda_request=0.5"]).lambda_request == 0.5
     with pytest.raises(ValueError, match="unknown price"):
         parse_price_overrides(["free_lunch=0"])
-    with pytest.raises(ValueError, match="must be a number"):
+    with pytest.raises(ValueError, match="must be a finite number of USD, 0 or more"):
         parse_price_overrides(["s3_get=cheap"])
 
 

@@ -25,17 +25,24 @@ def test_input_over_the_payload_limit_is_refused():
 
 
 def test_function_specs_share_one_bucket_and_lift_the_digit_limit():
-    specs = function_specs(Settings(max_items=77, tolerated_failure_percentage=2.5), "bucket-1")
+    specs = function_specs(Settings(max_items=77, tolerated_failure_percentage=3), "bucket-1")
     assert specs["start"].environment["RESULTS_BUCKET"] == specs["sum"].environment["RESULTS_BUCKET"] == "bucket-1"
     assert specs["start"].environment["MAX_ITEMS"] == "77"
-    assert float(specs["sum"].environment["TOLERATED_FAILURE_PERCENTAGE"]) == 2.5
+    assert float(specs["sum"].environment["TOLERATED_FAILURE_PERCENTAGE"]) == 3
     assert "RESULTS_BUCKET" not in specs["compute"].environment
     assert all(spec.environment["PYTHONINTMAXSTRDIGITS"] == "0" for spec in specs.values())
     assert specs["compute"].entry_point == "handlers.compute:handler"
 
 
 def test_the_region_comes_from_the_state_machine_arn():
-    from hpc.cloud import region_of
+    from hpc.cloud import InvalidStateMachineArn, check_state_machine_arn
 
-    assert region_of("arn:aws:states:eu-west-1:123456789012:stateMachine:hpc-dev") == "eu-west-1"
-    assert region_of("hpc-dev") is None
+    assert check_state_machine_arn("arn:aws:states:eu-west-1:123456789012:stateMachine:hpc-dev") == "eu-west-1"
+    assert check_state_machine_arn("arn:aws-cn:states:cn-north-1:123456789012:stateMachine:x") == "cn-north-1"
+    for not_an_arn in (
+        "hpc-dev",
+        "arn:aws:states:eu-west-1:123:stateMachine:x",
+        "arn:aws:lambda:eu-west-1:123456789012:function:x",
+    ):
+        with pytest.raises(InvalidStateMachineArn, match="expected arn:aws:states:REGION:ACCOUNT:stateMachine:NAME"):
+            check_state_machine_arn(not_an_arn)

@@ -1,7 +1,7 @@
 import pytest
 
 from hpc.settings import InvalidSettings, Settings, config_key
-from hpc.stack_config import load_settings
+from hpc.stack_config import load_settings, load_stack_settings
 
 
 def test_defaults_keep_exact_answers_and_batching():
@@ -48,9 +48,11 @@ def test_stack_file_settings_are_read_and_checked(tmp_path):
     # GIVEN a stack file with our keys and a provider key
     (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-1\n  hpc:maxItemsPerBatch: 64\n")
     # THEN only our namespace is read
-    assert load_settings("prod", tmp_path).max_items_per_batch == 64
-    # AND a missing file means defaults
-    assert load_settings("absent", tmp_path) == Settings()
+    loaded = load_stack_settings("prod", tmp_path)
+    assert loaded.settings.max_items_per_batch == 64
+    assert loaded.source == "Pulumi.prod.yaml (stack 'prod')"
+    # AND the state machine is named after the stack
+    assert loaded.settings.state_machine_name == "hpc-prod"
     # AND a bad value names the file and the key
     (tmp_path / "Pulumi.bad.yaml").write_text("config:\n  hpc:maxConcurrency: -1\n")
     with pytest.raises(InvalidSettings, match=r"Pulumi.bad.yaml.*maxConcurrency"):
