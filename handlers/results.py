@@ -43,13 +43,13 @@ def json_array(stream: Stream, *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[An
         while True:
             yield reader.value()
             token = reader.next_token()
+            if token is None:
+                raise CorruptResults("truncated: the file ends inside the array")
+            if token not in ",]":
+                raise CorruptResults(f"expected ',' or ']' between array elements, found {reader.context()}")
             reader.position += 1
             if token == "]":
                 break
-            if token is None:
-                raise CorruptResults("truncated: the file ends inside the array")
-            if token != ",":
-                raise CorruptResults(f"expected ',' or ']' between array elements, found {reader.context()}")
     if reader.next_token() is not None:
         raise CorruptResults(f"unexpected data after the array: {reader.context()}")
 
@@ -65,6 +65,7 @@ class _ArrayReader:
         self.buffer = ""
         self.position = 0
         self.consumed = 0  # characters dropped from the buffer's front, for error offsets
+        self.bytes_read = 0
         self.eof = False
 
     def fill(self, size: int) -> bool:
@@ -73,10 +74,13 @@ class _ArrayReader:
             return False
         chunk = self.stream.read(size)
         self.eof = not chunk
+        held = len(self.utf8.getstate()[0])  # bytes of a character the previous chunk ended inside
         try:
             text = self.utf8.decode(chunk, final=self.eof)
         except UnicodeDecodeError as error:
-            raise CorruptResults(f"not UTF-8 text near character {self.consumed + len(self.buffer)}: {error}") from None
+            at = self.bytes_read - held + error.start
+            raise CorruptResults(f"not UTF-8 text at byte {at} of the file ({error.reason})") from None
+        self.bytes_read += len(chunk)
         self.consumed += self.position
         self.buffer = self.buffer[self.position :] + text
         self.position = 0

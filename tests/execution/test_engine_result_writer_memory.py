@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from test_engine_map import map_state, result_files
 from toy_machine import machine, read_object
 
+from handlers.store import LocalStore
 from hpc.engine import result_writer
 from hpc.engine.errors import StatesError
 
@@ -119,6 +120,32 @@ def test_a_write_that_fails_leaves_no_half_file(tmp_path):
     assert files_in(tmp_path) == []
 
 
+def test_a_listing_taken_during_a_write_never_shows_a_partial_file(tmp_path):
+    # GIVEN records whose source lists the store (as the sum function would) before handing over each record
+    listings = []
+
+    def records_listing_as_they_go(kind):
+        for n in range(3):
+            listings.append(sorted(key for key, _ in LocalStore(tmp_path).list("b", "")))
+            yield json.dumps({kind: n}).encode()
+
+    # WHEN the files are written
+    records = {kind: records_listing_as_they_go(kind) for kind in ("SUCCEEDED", "FAILED")}
+    key = result_writer.write_results(tmp_path, "b", "p", "run", "arn", records, max_file_bytes=20)
+    # THEN every listing shows only complete files (one record each at this limit): never the file being written
+    succeeded = [f"p/run/SUCCEEDED_{n}.json" for n in range(3)]
+    failed = [f"p/run/FAILED_{n}.json" for n in range(3)]
+    assert listings == [[], [], succeeded[:1], succeeded, succeeded, [failed[0], *succeeded]]
+    # AND the manifest comes last
+    assert sorted(key for key, _ in LocalStore(tmp_path).list("b", "")) == sorted([*failed, *succeeded, key])
+    assert_nothing_temporary_left(tmp_path)
+
+
+def test_a_prefix_without_a_trailing_slash_and_an_empty_prefix_name_the_same_layout(tmp_path):
+    assert result_writer.write_results(tmp_path, "b", "p/q", "run", "arn", {}) == "p/q/run/manifest.json"
+    assert result_writer.write_results(tmp_path, "b", "", "run", "arn", {}) == "run/manifest.json"
+
+
 def test_spool_gives_records_back_by_status_in_child_order(tmp_path):
     # GIVEN records arriving out of child order, some larger than one read of the spool
     spool_directory = tmp_path / "store"
@@ -173,7 +200,8 @@ def test_a_map_error_leaves_no_spool(make_engine, tmp_path):
     # GIVEN an ItemSelector that cannot be evaluated: the Map's own error, no result files
     state = map_state(ItemSelector={"value.$": "$.missing"})
     result = make_engine(machine(("Map", state))).run({"items": [1, 2]})
-    assert result.status == "FAILED"
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert "$.missing" in result.cause
     assert files_in(tmp_path / "store") == []
     assert open_descriptors_under(tmp_path / "store") == []
 

@@ -27,6 +27,7 @@ TOY_FUNCTIONS = {
         "die",
         "sleepy",
         "raw_bytes",
+        "hang_up",
     )
 }
 

@@ -100,9 +100,10 @@ def test_retries_back_off_exponentially_with_full_jitter_up_to_the_cap():
         assert set(retry["ErrorEquals"]) == expected, name
 
 
-def test_batcher_only_when_batches_hold_more_than_one_item():
-    batched = definition(Settings(max_items_per_batch=64))["States"]["Compute"]
-    assert batched["ItemBatcher"] == {"MaxItemsPerBatch": 64, "BatchInput": {"job.$": "$.job"}}
+@pytest.mark.parametrize("per_batch", [2, 64])
+def test_batcher_only_when_batches_hold_more_than_one_item(per_batch):
+    batched = definition(Settings(max_items_per_batch=per_batch))["States"]["Compute"]
+    assert batched["ItemBatcher"] == {"MaxItemsPerBatch": per_batch, "BatchInput": {"job.$": "$.job"}}
     assert "ItemSelector" not in batched
     single = definition(Settings(max_items_per_batch=1))["States"]["Compute"]
     assert "ItemBatcher" not in single

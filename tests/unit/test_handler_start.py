@@ -1,12 +1,13 @@
 """The start function: every bad input is refused before anything is written; a good one writes the item list."""
 
 import json
+from types import SimpleNamespace
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from handlers import start, store
+from handlers import start, store, workloads
 from handlers.errors import InvalidInput
 
 BUCKET = "hpc-results"
@@ -112,3 +113,51 @@ def test_items_land_in_s3_when_no_local_store_is_set(monkeypatch):
     body = s3.get_object(Bucket=BUCKET, Key=output["items"]["Key"])["Body"].read()
     assert json.loads(body) == [0, 1, 2, 3, 4]
     store._s3_store.cache_clear()
+
+
+def two_more_items_than_size() -> SimpleNamespace:
+    """A workload whose items() yields more values than its size, which only the start function's own count bounds."""
+    return SimpleNamespace(
+        NAME="padded",
+        DESCRIPTION="size items and two more",
+        OPTIONS={},
+        parse=lambda size, options: {"size": size},
+        items=lambda params: range(params["size"] + 2),
+    )
+
+
+def test_items_past_max_items_are_refused_even_when_the_size_is_within_it(local_store, monkeypatch):
+    # GIVEN a workload making size + 2 items and a deployment limit of 5
+    padded = two_more_items_than_size()
+    monkeypatch.setattr(workloads, "registry", lambda: {"padded": padded})
+    # THEN 5 items (size 3) are accepted
+    assert start.plan({"workload": "padded", "size": 3}, max_items=5)[0]["items"] == 5
+    # AND 6 items (size 4) are refused, naming the count and the setting, with nothing written
+    monkeypatch.setenv("MAX_ITEMS", "5")
+    with pytest.raises(InvalidInput) as raised:
+        start.handler({"input": {"workload": "padded", "size": 4}, "execution": "e"}, None)
+    assert str(raised.value) == (
+        "workload 'padded' makes 6 items from this input, above the deployment's limit of 5 (config key maxItems)"
+    )
+    assert written(local_store) == []
+
+
+def test_items_are_written_as_compact_json(local_store):
+    start.handler({"input": {"workload": "sum-squares", "size": 3}, "execution": "x"}, None)
+    assert (local_store / BUCKET / "items/x.json").read_bytes() == b"[0,1,2]"
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ([1], 'the start event must be {"input": <job>, "execution": <name>}, got an array [1]'),
+        ({"execution": "e"}, 'the start event must be {"input": <job>, "execution": <name>}, got an object'),
+        ({"input": {}, "execution": ""}, 'the start event\'s execution must be an execution name, got a string ""'),
+        ({"input": {}, "execution": 5}, "the start event's execution must be an execution name, got 5"),
+        ({"input": {}}, "the start event's execution must be an execution name, got null"),
+    ],
+)
+def test_a_malformed_start_event_says_what_it_must_be(local_store, event, message):
+    with pytest.raises(InvalidInput) as raised:
+        start.handler(event, None)
+    assert str(raised.value).startswith(message)

@@ -11,6 +11,7 @@ from handlers import results as resultwriter
 from handlers import store
 from handlers import sum as sum_handler
 from handlers.errors import IncompleteResults, InvalidInput, ItemsFailed
+from handlers.workloads import sum_squares as squares
 
 BUCKET = "hpc-results"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "resultwriter"
@@ -134,9 +135,14 @@ def test_many_records_across_files_combine_in_rounds(bucket, monkeypatch):
     job = squares_job(50)
     records = [child_record(i, {"item": i, "job": job}, output={"items": 1, "partial": str(i * i)}) for i in range(50)]
     results = write_run(bucket, succeeded=[records[:7], records[7:30], records[30:]])
+    combined = []
+    real_combine = squares.combine
+    monkeypatch.setattr(squares, "combine", lambda partials: combined.append(len(partials)) or real_combine(partials))
     # WHEN summed THEN every record counts once
     output = sum_handler.handler({"job": job, "results": results}, None)
-    assert output["result"] == str(closed_form(50))
+    assert output == {"workload": "sum-squares", "items": 50, "complete": True, "result": str(closed_form(50))}
+    # AND the partials were combined as they came, four at a time, never held all at once
+    assert combined == [4] + [5] * 11 + [3]
 
 
 def test_result_files_are_read_in_many_chunks(bucket, monkeypatch):
@@ -226,14 +232,18 @@ def test_tolerated_failures_give_a_partial_result_without_a_result_key(bucket, m
     results = write_run(bucket, succeeded=[done], failed=[[lambda_failure(7, {"item": 7, "job": job})]])
     # WHEN summed
     output = sum_handler.handler({"job": job, "results": results}, None)
-    # THEN the output says it is incomplete, with the partial sum and the failure
-    assert "result" not in output
-    assert output["complete"] is False
-    assert output["partial_result"] == str(closed_form(20) - 49)
-    assert (output["items_covered"], output["items_failed"], output["items_expected"]) == (19, 1, 20)
-    assert output["failed"] == [
-        {"label": "item 7", "items": [7], "item_count": 1, "Error": "ValueError", "Cause": "ValueError: boom"}
-    ]
+    # THEN the output says it is incomplete, with the partial sum and the failure, and holds no "result"
+    assert output == {
+        "workload": "sum-squares",
+        "complete": False,
+        "partial_result": str(closed_form(20) - 49),
+        "items_covered": 19,
+        "items_failed": 1,
+        "items_expected": 20,
+        "failed": [
+            {"label": "item 7", "items": [7], "item_count": 1, "Error": "ValueError", "Cause": "ValueError: boom"}
+        ],
+    }
 
 
 def test_a_failed_batch_counts_every_item_of_its_input(bucket, monkeypatch):
@@ -320,8 +330,54 @@ def test_failure_report_names_failed_batches_and_items_never_started(bucket):
 
 
 def test_failure_report_without_results_carries_the_maps_error(bucket):
-    with pytest.raises(ItemsFailed, match="States.ExceedToleratedFailureThreshold: The tolerated failure threshold"):
+    with pytest.raises(ItemsFailed) as raised:
         sum_handler.handler(failure_event(squares_job(5), prefix="results/never-ran"), None)
+    assert str(raised.value) == (
+        "the Map failed (States.ExceedToleratedFailureThreshold: The tolerated failure threshold was exceeded) "
+        f"and wrote no results under {BUCKET}/results/never-ran"
+    )
+
+
+def test_failure_report_ignores_other_executions_results(bucket):
+    # GIVEN results of execution "exec-20", whose prefix starts like this one's, "exec-2"
+    write_run(bucket, failed=[[lambda_failure(0, {"item": 0})]], prefix="results/exec-20/run")
+    with pytest.raises(ItemsFailed, match="wrote no results under"):
+        sum_handler.handler(failure_event(squares_job(5), prefix="results/exec-2/"), None)
+
+
+@pytest.mark.parametrize(
+    ("failure", "told"),
+    [
+        ({"Error": "States.Runtime"}, "the Map failed (States.Runtime) and"),
+        ({}, "the Map failed (unknown error) and"),
+        ("not an object", "the Map failed (unknown error) and"),
+    ],
+)
+def test_failure_report_names_the_maps_error_however_little_it_carries(bucket, failure, told):
+    event = {"job": squares_job(5), "results_prefix": "results/none", "failure": failure}
+    with pytest.raises(ItemsFailed) as raised:
+        sum_handler.handler(event, None)
+    assert str(raised.value).startswith(told)
+
+
+@pytest.mark.parametrize("prefix", [None, "", 7])
+def test_failure_report_without_a_results_prefix_says_so(bucket, prefix):
+    event = {"job": squares_job(5), "results_prefix": prefix, "failure": {"Error": "E", "Cause": "c"}}
+    with pytest.raises(ItemsFailed) as raised:
+        sum_handler.handler(event, None)
+    assert str(raised.value) == "the Map failed (E: c); the event names no results_prefix to read its results from"
+
+
+def test_failure_report_when_the_results_record_no_failed_item(bucket):
+    job = squares_job(8)
+    pending = [child_record(2, {"Items": [4, 5, 6, 7], "BatchInput": {"job": job}}, status="PENDING")]
+    write_run(bucket, succeeded=[[squares_batch(0, [0, 1, 2, 3], job)]], pending=[pending])
+    with pytest.raises(ItemsFailed) as raised:
+        sum_handler.handler(failure_event(job), None)
+    assert str(raised.value) == (
+        "the Map failed (States.ExceedToleratedFailureThreshold: The tolerated failure threshold was exceeded) but "
+        "its results record no failed items; 4 never started"
+    )
 
 
 def test_failure_report_with_unreadable_results_still_raises_items_failed(bucket):
@@ -339,3 +395,73 @@ def test_failure_report_names_five_failures_and_marks_the_rest(bucket):
     assert message.startswith("8 of 10 items failed (first: item 0: ValueError: boom;")
     assert "item 4: ValueError: boom; ...)" in message
     assert "item 5" not in message
+
+
+def test_a_one_item_job_sums_to_a_complete_result(bucket):
+    job = {"workload": "s3-keys", "params": {"size": 1, "lengths": "s3"}, "items": 1}
+    records = [child_record(0, {"item": 1, "job": job}, output={"items": 1, "partial": "128"})]
+    output = sum_handler.handler({"job": job, "results": write_run(bucket, succeeded=[records])}, None)
+    assert output == {
+        "workload": "s3-keys",
+        "items": 1,
+        "complete": True,
+        "result": "128",
+        "digits": 3,
+        "lengths": "1..1 bytes",
+    }
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [b"not json", b'{"ResultFiles": []}', b'{"ResultFiles": {"SUCCEEDED": "abc"}}', b'{"ResultFiles": 3}'],
+)
+def test_a_manifest_whose_result_files_are_not_an_object_is_incomplete_results(bucket, manifest):
+    bucket.put(f"{RUN}/manifest.json", manifest)
+    with pytest.raises(IncompleteResults, match="^the Map's manifest is unreadable: .* is not a ResultWriter manifest"):
+        sum_handler.handler({"job": squares_job(3), "results": map_output(f"{RUN}/manifest.json")}, None)
+
+
+@pytest.mark.parametrize("child_input", ["not json", "[1]", "{}"])
+def test_a_failed_record_whose_input_is_not_readable_is_incomplete_results(bucket, monkeypatch, child_input):
+    # GIVEN a tolerated failure whose record's Input does not say which items it held
+    monkeypatch.setenv("TOLERATED_FAILURE_PERCENTAGE", "50")
+    job = squares_job(2)
+    failed = lambda_failure(1, {"item": 1}) | {"Input": child_input}
+    done = [child_record(0, {"item": 0}, output={"items": 1, "partial": "0"})]
+    results = write_run(bucket, succeeded=[done], failed=[[failed]])
+    # THEN no partial result is given: the file is named as corrupt
+    with pytest.raises(IncompleteResults, match=f"^result file {BUCKET}/{RUN}/FAILED_0.json is truncated or corrupt: "):
+        sum_handler.handler({"job": job, "results": results}, None)
+
+
+def test_tolerance_is_checked_against_the_job_not_the_covered_items(bucket, monkeypatch):
+    # GIVEN 2 of 10 items failed: 20% of the job
+    monkeypatch.setenv("TOLERATED_FAILURE_PERCENTAGE", "20")
+    job = squares_job(10)
+    done = [child_record(i, {"item": i}, output={"items": 1, "partial": str(i * i)}) for i in range(2, 10)]
+    results = write_run(bucket, succeeded=[done], failed=[[lambda_failure(i, {"item": i}) for i in (0, 1)]])
+    # THEN exactly at the tolerance it is a partial result
+    assert sum_handler.handler({"job": job, "results": results}, None)["items_failed"] == 2
+    # AND just below it, refused
+    monkeypatch.setenv("TOLERATED_FAILURE_PERCENTAGE", "19.9")
+    with pytest.raises(
+        IncompleteResults, match=r"^2 of 10 items failed, more than the tolerated 19.9% \(first: item 0"
+    ):
+        sum_handler.handler({"job": job, "results": results}, None)
+
+
+def test_an_incomplete_message_names_every_result_file(bucket):
+    job = squares_job(9)
+    results = write_run(bucket, succeeded=[[squares_batch(0, [0, 1], job)], [squares_batch(1, [2, 3], job)]])
+    with pytest.raises(IncompleteResults) as raised:
+        sum_handler.handler({"job": job, "results": results}, None)
+    assert str(raised.value) == (
+        f"the results cover 4 item(s) and record 0 failed, but the job has 9 (result files: {RUN}/SUCCEEDED_0.json, "
+        f"{RUN}/SUCCEEDED_1.json); start the job again."
+    )
+
+
+def test_an_empty_run_names_no_result_files(bucket):
+    results = write_run(bucket)
+    with pytest.raises(IncompleteResults, match=r"cover 0 item\(s\) .*\(result files: none\)"):
+        sum_handler.handler({"job": squares_job(3), "results": results}, None)

@@ -129,3 +129,160 @@ def test_manifest_of_the_fixture_lists_files_by_status():
     files = results.read_manifest(OneFile(), "hpc-results", "results/exec-1/x/manifest.json")
     assert [key.rsplit("/", 1)[1] for key in files["SUCCEEDED"]] == ["SUCCEEDED_0.json", "SUCCEEDED_1.json"]
     assert files["FAILED"] == files["PENDING"] == []
+
+
+class OneObject:
+    """A store holding one object, whatever the key."""
+
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def open(self, bucket, key):
+        return io.BytesIO(self.body)
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        b"not json",
+        b"[]",
+        b'{"DestinationBucket": "b"}',
+        b'{"ResultFiles": []}',
+        b'{"ResultFiles": "SUCCEEDED"}',
+        b'{"ResultFiles": {"SUCCEEDED": "abc"}}',
+        b'{"ResultFiles": {"SUCCEEDED": [{"Size": 1}]}}',
+        b'{"ResultFiles": {"FAILED": [7]}}',
+    ],
+)
+def test_a_manifest_not_in_the_resultwriter_format_is_corrupt(manifest):
+    with pytest.raises(CorruptResults, match=r"^s3://b/runs/manifest.json is not a ResultWriter manifest \("):
+        results.read_manifest(OneObject(manifest), "b", "runs/manifest.json")
+
+
+def test_a_manifest_lists_every_status_even_when_absent():
+    files = results.read_manifest(OneObject(b'{"ResultFiles": {"FAILED": [{"Key": "k", "Size": 1}]}}'), "b", "m")
+    assert files == {"SUCCEEDED": [], "FAILED": ["k"], "PENDING": []}
+
+
+def test_records_of_a_file_are_objects():
+    body = json.dumps([{"Name": "a"}, 5]).encode()
+    stream = results.records(OneObject(body), "b", "k")
+    assert next(stream) == {"Name": "a"}
+    with pytest.raises(CorruptResults, match=r"^a record is not an object: '5'$"):
+        next(stream)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"Name": "c1", "Input": "not json"},
+        {"Name": "c1", "Input": "5"},
+        {"Name": "c1", "Input": "[1]"},
+        {"Name": "c1", "Input": '{"job": {}}'},
+        {"Name": "c1", "Input": None},
+        {"Name": "c1", "Input": '{"Items": 3}'},
+    ],
+)
+def test_a_record_whose_input_shows_no_items_is_corrupt(record):
+    with pytest.raises(CorruptResults, match="^record c1 does not show which items it held: its Input is "):
+        results.record_items(record)
+
+
+@pytest.mark.parametrize("record", [{"Name": "c2"}, {"Name": "c2", "Output": "{"}, {"Name": "c2", "Output": None}])
+def test_a_record_without_a_readable_output_is_corrupt(record):
+    with pytest.raises(CorruptResults, match=r"^record c2 has no readable Output \("):
+        results.record_output(record)
+
+
+def test_a_record_without_a_name_is_named_by_a_question_mark():
+    with pytest.raises(CorruptResults, match=r"^record \? has no readable Output"):
+        results.record_output({})
+    with pytest.raises(CorruptResults, match=r"^record \? does not show which items"):
+        results.record_items({})
+
+
+def test_failure_reason_is_capped_at_300_characters():
+    exactly = {"Error": "E", "Cause": "c" * 297}  # "E: " + 297 characters
+    assert results.failure_reason(exactly) == "E: " + "c" * 297
+    longer = {"Error": "E", "Cause": "c" * 298}
+    assert results.failure_reason(longer) == "E: " + "c" * 294 + "..."
+    assert len(results.failure_reason(longer)) == 300
+    assert results.failure_reason(longer, limit=10) == "E: cccc..."
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({"Error": "States.Runtime", "Cause": "5"}, "States.Runtime: 5"),
+        ({"Error": "States.Runtime", "Cause": '["x"]'}, 'States.Runtime: ["x"]'),
+        ({"Error": "Boom", "Cause": '{"errorMessage": "m"}'}, "Boom: m"),
+        ({"Error": "Boom", "Cause": '{"errorType": "T"}'}, "T: "),
+        ({"Cause": "why"}, ": why"),
+        ({}, ""),
+        ({"Error": "Boom", "Cause": None}, "Boom"),
+    ],
+)
+def test_failure_reason_of_causes_that_are_not_lambda_errors(record, reason):
+    assert results.failure_reason(record) == reason
+
+
+@pytest.mark.parametrize(
+    ("values", "label"),
+    [
+        ([0, 1], "items 0..1"),
+        ([3, 4, 5], "items 3..5"),
+        ([1, 3], "2 items (1, 3, ...)"),
+        ([2, 1], "2 items (2, 1, ...)"),
+        ([1, 2, "3"], '3 items (1, 2, "3", ...)'),
+        ([None, None], "2 items (null, null, ...)"),
+    ],
+)
+def test_describe_items_runs_and_others(values, label):
+    assert results.describe_items(values) == label
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 3, 64, 1 << 20])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'  {"a": 1}', "expected a JSON array, found '{"),
+        (b"[1, 22 33]", "expected ',' or ']' between array elements, found '3"),
+        (b"[10, 20] ;x", "unexpected data after the array: ';"),
+        (b"[1, 2, 3, oops]", "truncated or invalid JSON at character 10"),
+        (b'[1, "ab', "truncated or invalid JSON at character 4"),
+        (b'["abc", "\xff"]', "not UTF-8 text at byte 9 of the file (invalid start byte)"),
+        (b'["\xc3\xa9", "\xc3', "not UTF-8 text at byte 8 of the file (unexpected end of data)"),
+        (b'["\xc3\xa9\xc3"]', "not UTF-8 text at byte 4 of the file (invalid continuation byte)"),
+        (b"[0]" + b" " * 50 + b"x", "unexpected data after the array: 'x' at character 53"),
+    ],
+)
+def test_errors_give_the_offset_in_the_whole_file_whatever_the_chunk_size(data, message, chunk_bytes):
+    with pytest.raises(CorruptResults) as raised:
+        decode(data, chunk_bytes)
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'  {"a": 1}', "expected a JSON array, found '{\"a\": 1}' at character 2"),
+        (b"[1, 22 33]", "expected ',' or ']' between array elements, found '33]' at character 7"),
+        (b"[10, 20] ;x", "unexpected data after the array: ';x' at character 9"),
+    ],
+)
+def test_errors_quote_what_follows_the_fault(data, message):
+    with pytest.raises(CorruptResults) as raised:
+        decode(data, chunk_bytes=1 << 20)
+    assert str(raised.value) == message
+
+
+def test_a_long_element_error_gives_its_offset_in_the_whole_file(monkeypatch):
+    monkeypatch.setattr(results, "MAX_RECORD_CHARS", 100)
+    with pytest.raises(CorruptResults, match=r"^invalid JSON at character 5 \(no record is this long\)$"):
+        decode(b'[1,2,"' + b"x" * 500, chunk_bytes=16)
+
+
+def test_context_shows_at_most_40_characters():
+    with pytest.raises(CorruptResults) as raised:
+        decode(b"[1] " + b"y" * 100, chunk_bytes=1 << 20)
+    assert str(raised.value) == f"unexpected data after the array: {'y' * 40!r} at character 4"

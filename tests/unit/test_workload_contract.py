@@ -1,10 +1,12 @@
 """Every discovered workload keeps the interface's promises (handlers/workloads docstring)."""
 
 import json
+import re
 
 import pytest
 
 import handlers.workloads as workloads
+from handlers.errors import InvalidInput
 
 # Small jobs, so each workload's check is quick.
 SMALL_OPTIONS = {"monte-carlo-pi": {"samples_per_item": 50}}
@@ -48,3 +50,10 @@ def test_batches_in_any_grouping_present_the_same_result(workload):
             assert other["result"] == pytest.approx(flat["result"], rel=1e-12)
         else:
             assert other == flat
+
+
+@pytest.mark.parametrize(("items", "shown"), [([], "an array []"), ("12", 'a string "12"'), (3, "3")])
+def test_compute_refuses_an_empty_or_non_list_batch_by_name(workload, items, shown):
+    # An event may be sent by hand: no batch is a ValueError from max([]) or a string iterated character by character.
+    with pytest.raises(InvalidInput, match=f"non-empty array, got {re.escape(shown)}$"):
+        workload.compute(items, small_params(workload))

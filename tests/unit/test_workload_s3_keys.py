@@ -90,8 +90,13 @@ def test_size_5000_result_passes_the_4300_digit_conversion_limit():
 
 
 def test_size_above_the_payload_cap_is_refused_with_the_reason():
-    with pytest.raises(InvalidInput, match=r"at most 60000 .*256 KiB"):
+    with pytest.raises(InvalidInput) as raised:
         s3_keys.parse(s3_keys.MAX_SIZE + 1, {})
+    assert str(raised.value) == (
+        "size must be at most 60000 for workload 's3-keys', got 60001: the result would have about 129362 digits, "
+        "past what fits in a Step Functions payload (256 KiB)"
+    )
+    assert s3_keys.parse(s3_keys.MAX_SIZE, {}) == {"size": 60_000, "lengths": "original"}
 
 
 def test_largest_result_fits_in_half_a_state_payload():
@@ -119,10 +124,26 @@ def test_unknown_lengths_option_is_refused_naming_the_choices():
         s3_keys.parse(10, {"lengths": "utf16"})
 
 
-@pytest.mark.parametrize("item", [-1, 10, "3", None, 2.5])
-def test_compute_refuses_items_outside_the_job(item):
-    with pytest.raises(InvalidInput):
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (-1, "^item must be at least 0, got -1$"),
+        (10, "^item must be at most 9, got 10$"),
+        ("3", '^item must be a whole number, got a string "3"$'),
+        (None, "^item must be a whole number, got null$"),
+        (2.5, "^item must be a whole number, got 2.5$"),
+    ],
+)
+def test_compute_refuses_items_outside_the_job(item, message):
+    with pytest.raises(InvalidInput, match=message):
         s3_keys.compute([item], original_job(10))
+
+
+def test_compute_of_s3_lengths_refuses_length_0_and_accepts_the_size():
+    job = s3_keys.parse(10, {"lengths": "s3"})
+    with pytest.raises(InvalidInput, match="^item must be at least 1, got 0$"):
+        s3_keys.compute([0], job)
+    assert s3_keys.compute([10], job) == str(original_item(10))
 
 
 def test_parse_is_idempotent():

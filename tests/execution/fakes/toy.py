@@ -132,3 +132,16 @@ def sleepy(event: Any, context: Any) -> Any:
 def raw_bytes(event: Any, context: Any) -> bytes:
     """Returns `event["text"]` (repeated `event["times"]` times) as bytes, which the Python runtime passes through."""
     return (event["text"] * event.get("times", 1)).encode()
+
+
+def hang_up(event: Any, context: Any) -> Any:
+    """For the item named in `hang_up_on`, closes every socket of its process (a worker's link to the engine is one),
+    then returns normally: the worker then ends between children, when it next reports to the parent."""
+    if event["item"] == event["hang_up_on"]:
+        for descriptor in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{descriptor}").startswith("socket:"):
+                    os.close(int(descriptor))
+            except OSError:
+                continue
+    return {"item": event["item"]}
