@@ -35,7 +35,7 @@ from typing import Any
 
 from hpc.engine import item_reader, limits, paths, pool, result_writer, templates
 from hpc.engine.errors import EngineFault, StatesError
-from hpc.engine.interpreter import Execution, Interpreter, Runtime, timestamp
+from hpc.engine.interpreter import Context, Execution, Interpreter, Runtime, timestamp
 from hpc.engine.spans import ChildSpan
 from hpc.progress import MapProgress
 
@@ -114,9 +114,7 @@ class DistributedMap:
     def __init__(self, environment: MapEnvironment) -> None:
         self.environment = environment
 
-    def __call__(
-        self, name: str, state: dict[str, Any], data: Any, execution: Execution, context: dict[str, Any]
-    ) -> Any:
+    def __call__(self, name: str, state: dict[str, Any], data: Any, execution: Execution, context: Context) -> Any:
         return _MapRun(self.environment, name, state, data, execution, context).run()
 
 
@@ -128,7 +126,7 @@ class _MapRun:
         state: dict[str, Any],
         data: Any,
         execution: Execution,
-        context: dict[str, Any],
+        context: Context,
     ) -> None:
         self.environment = environment
         self.name = name
@@ -210,7 +208,7 @@ class _MapRun:
         selector = self.state.get("ItemSelector")
         if selector is None:
             return self.items[index]
-        context = {**self.context, "Map": {"Item": {"Index": index, "Value": self.items[index]}}}
+        context = self.context.with_map_item(index, self.items[index])  # keeps the variables ItemSelector may read
         return templates.evaluate(selector, self.data, context)
 
     def _wrap(self, values: list[Any]) -> Any:

@@ -27,7 +27,7 @@ from hpc.engine.distributed_map import Arns, DistributedMap, MapEnvironment, Map
 from hpc.engine.errors import EngineFault, InvalidExecutionInput, InvalidName, StatesError
 from hpc.engine.interpreter import Execution, Interpreter, Runtime
 from hpc.engine.spans import ChildSpan
-from hpc.engine.validation import validate
+from hpc.engine.validation import validate, with_query_language
 
 # StartExecution's rule: 1-80 characters, no whitespace, brackets, wildcards, these specials, or control characters.
 _NAME = re.compile(r"[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}")
@@ -63,6 +63,7 @@ class LocalEngine:
         wait_scale: float = 1.0,
         state_machine_name: str = "local",
     ) -> None:
+        definition = with_query_language(definition)
         validate(definition, functions)
         if not _MACHINE_NAME.fullmatch(state_machine_name):
             raise InvalidName(f"state machine name {state_machine_name!r} must be 1-80 of A-Z a-z 0-9 _ -")

@@ -4,7 +4,8 @@ Retry: the first retrier whose ErrorEquals matches decides; each retrier counts 
 default 3; 0 never retries); the wait is IntervalSeconds * BackoffRate^attempt, capped by MaxDelaySeconds, drawn
 uniformly from [0, wait] with JitterStrategy FULL, and scaled by the engine's retry_delay_scale. Catch: the first
 matching catcher sends {"Error", "Cause"} through its ResultPath (on the raw input) to Next; OutputPath is not
-applied. States.ALL and States.TaskFailed match every error except States.Runtime (never caught or retried) and
+applied (in JSONata states: the catcher's Output, by default `$states.errorOutput`); its Assign sees the error.
+States.ALL and States.TaskFailed match every error except States.Runtime (never caught or retried) and
 States.DataLimitExceeded (caught only by name), as the AWS guide says.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from hpc.engine import dataflow, limits
 from hpc.engine.errors import TERMINAL_ERRORS, StatesError
-from hpc.engine.interpreter import Execution, Interpreter, context_object
+from hpc.engine.interpreter import Context, Execution, Interpreter
 
 
 def error_matches(names: list[str], error: str | None) -> bool:
@@ -45,14 +46,14 @@ def run(
     raw: Any,
     execution: Execution,
     entered: int,
-    attempt: Callable[[dict[str, Any]], Any],
+    attempt: Callable[[Context], Any],
 ) -> tuple[str | None, Any]:
     """(Next, output) of `attempt(context)` under the state's Retry and Catch; the error when neither handles it."""
     retriers = state.get("Retry", ())
     attempts = [0] * len(retriers)
     retry_count = 0
     while True:
-        context = context_object(execution, name, retry_count)
+        context = interpreter.context(execution, name, retry_count)
         try:
             return state.get("Next"), attempt(context)
         except StatesError as raised:
@@ -71,6 +72,10 @@ def run(
                 error_output = {"Error": error.error, "Cause": error.cause}
                 if error.cause is None:
                     del error_output["Cause"]
+                if dataflow.is_jsonata(state):
+                    bindings = dataflow.jsonata_bindings(raw, context, errorOutput=error_output)
+                    return catcher["Next"], dataflow.jsonata_finish(name, catcher, bindings, error_output, context)
+                dataflow.assign_jsonpath(name, catcher, error_output, context)
                 output = dataflow.result_path(catcher, raw, error_output)
                 limits.check_payload(output, name, "output")
                 return catcher["Next"], output

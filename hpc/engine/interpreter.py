@@ -22,6 +22,7 @@ from typing import Any
 
 from hpc.engine import lambdas
 from hpc.engine.errors import StatesError
+from hpc.engine.variables import Scope
 
 ROLE_ARN = "arn:aws:iam::000000000000:role/local-engine"
 
@@ -58,32 +59,51 @@ class Runtime:
 
     handlers: dict[str, lambdas.Handler]
     retry_delay_scale: float = 1.0
-    run_map: Callable[[str, dict[str, Any], Any, Execution, dict[str, Any]], Any] | None = None
+    run_map: Callable[[str, dict[str, Any], Any, Execution, Context], Any] | None = None
     sleep: Callable[[float], None] = field(default=lambda seconds: time.sleep(seconds))
     wait_scale: float = 1.0
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
-def context_object(execution: Execution, state_name: str, retry_count: int | None = None) -> dict[str, Any]:
+class Context(dict[str, Any]):
+    """The context object (`$$`), carrying the workflow variables in scope, which `$name` paths read."""
+
+    __slots__ = ("variables",)
+
+    def __init__(self, *args: Any, variables: Scope | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.variables = variables
+
+    def with_map_item(self, index: int, value: Any) -> Context:
+        """This context plus `Map.Item`, as an ItemSelector sees it."""
+        return Context(self, Map={"Item": {"Index": index, "Value": value}}, variables=self.variables)
+
+
+def context_object(
+    execution: Execution, state_name: str, retry_count: int | None = None, variables: Scope | None = None
+) -> Context:
     state: dict[str, Any] = {"EnteredTime": timestamp(), "Name": state_name}
     if retry_count is not None:
         state["RetryCount"] = retry_count
-    return {
-        "Execution": {
-            "Id": execution.arn,
-            "Input": execution.input,
-            "Name": execution.name,
-            "RoleArn": ROLE_ARN,
-            "StartTime": execution.start_time,
-            "RedriveCount": 0,
+    return Context(
+        {
+            "Execution": {
+                "Id": execution.arn,
+                "Input": execution.input,
+                "Name": execution.name,
+                "RoleArn": ROLE_ARN,
+                "StartTime": execution.start_time,
+                "RedriveCount": 0,
+            },
+            "State": state,
+            "StateMachine": {"Id": execution.state_machine_arn, "Name": execution.state_machine_name},
         },
-        "State": state,
-        "StateMachine": {"Id": execution.state_machine_arn, "Name": execution.state_machine_name},
-    }
+        variables=variables,
+    )
 
 
 class Interpreter:
-    def __init__(self, machine: dict[str, Any], runtime: Runtime) -> None:
+    def __init__(self, machine: dict[str, Any], runtime: Runtime, variables: Scope | None = None) -> None:
         from hpc.engine.states import KINDS  # the state modules import this one
 
         self.machine = machine
@@ -91,6 +111,7 @@ class Interpreter:
         self.kinds = KINDS
         self.retries = 0  # retries made by this run, nested machines included (a Map child's span reports them)
         self.parent: Interpreter | None = None
+        self.variables = variables if variables is not None else Scope()
 
     def run(self, execution: Execution, data: Any = None, *, use_input: bool = True) -> Any:
         """The output of the machine run on `execution.input` (or on `data`); StatesError when it fails."""
@@ -113,9 +134,13 @@ class Interpreter:
         execution.events += 1  # <Kind>StateExited
         return outcome
 
+    def context(self, execution: Execution, state_name: str, retry_count: int | None = None) -> Context:
+        return context_object(execution, state_name, retry_count, self.variables)
+
     def branch(self, machine: dict[str, Any]) -> Interpreter:
-        """An interpreter for a nested machine (a Parallel branch, an inline Map's processor) on the same runtime."""
-        nested = Interpreter(machine, self.runtime)
+        """An interpreter for a nested machine (a Parallel branch, an inline Map iteration) on the same runtime, in a
+        variable scope of its own inside this one's."""
+        nested = Interpreter(machine, self.runtime, Scope(self.variables))
         nested.parent = self
         return nested
 

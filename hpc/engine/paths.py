@@ -29,6 +29,7 @@ Segment = str | int
 # Dot-notation names stop at '.', '[' or whitespace; '*' and '(' make the path a wildcard or function, not definite.
 _DOT_NAME = re.compile(r"\.([^.\[\]\s*()'\"?,@]+)")
 _INDEX = re.compile(r"\[\s*(-?[0-9]+)\s*\]")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 _QUOTED = re.compile(r"\['((?:[^'\\]|\\.)*?)'\]")
 
 
@@ -128,8 +129,18 @@ def definite_segments(path: str) -> tuple[Segment, ...] | None:
 
 def check(path: Any) -> None:
     """PathSyntaxError unless `path` is a JSONPath; a definite path is checked without consulting the library."""
-    if definite_segments(path) is None:
+    if isinstance(path, str) and is_variable_path(path):
+        name = _VARIABLE.match(path, 1)
+        if name is None:
+            raise PathSyntaxError(f"{path!r} is not a variable reference ($name, then a path)")
+        check("$" + path[name.end() :])
+    elif definite_segments(path) is None:
         compile_path(path)
+
+
+def is_variable_path(path: str) -> bool:
+    """`$name...` reads the workflow variable `name` (`$`, `$.`, `$[` and `$$` are the data and the context)."""
+    return path[1:2] not in ("", ".", "[", "$")
 
 
 @lru_cache(maxsize=4096)
@@ -156,6 +167,8 @@ def is_context_path(path: str) -> bool:
 
 def read(path: str, data: Any, context: dict[str, Any] | None = None) -> Any:
     """The value at `path` in `data` (in `context` for `$$` paths); PathMissing when a definite path finds nothing."""
+    if path[1:2] not in ("", ".", "[", "$"):
+        return _read_variable(path, context)
     source = context if path.startswith("$$") else data
     segments = definite_segments(path)
     if segments is None:
@@ -169,6 +182,18 @@ def read(path: str, data: Any, context: dict[str, Any] | None = None) -> Any:
             raise PathMissing(path, segments, source)
         value = value[segment]
     return value
+
+
+def _read_variable(path: str, context: Any) -> Any:
+    name = _VARIABLE.match(path, 1)
+    assert name is not None, "checked with the definition"
+    scope = getattr(context, "variables", None)
+    found, value = scope.lookup(name.group()) if scope is not None else (False, None)
+    if not found:
+        raise StatesError(
+            "States.Runtime", f"The variable '${name.group()}' is not assigned in this scope", located=True
+        )
+    return read("$" + path[name.end() :], value)
 
 
 def read_field(path: str, data: Any, context: dict[str, Any] | None, field: str) -> Any:

@@ -193,7 +193,7 @@ def test_inline_map_fails_with_the_first_failing_iteration(make_engine):
 
 def test_inline_map_items_must_be_an_array(make_engine):
     result = make_engine(machine(("M", inline_map()))).run({"items": {"a": 1}})
-    assert result.error == "States.Runtime" and "must point to a JSON array" in result.cause
+    assert result.error == "States.Runtime" and "must be a JSON array" in result.cause
 
 
 def test_inline_map_refuses_distributed_only_fields(make_engine):

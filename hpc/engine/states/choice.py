@@ -6,6 +6,10 @@ strings (`2016-03-14T01:59:00Z`, uppercase T, a `Z` or an offset, optional fract
 whose Variable is missing fails with States.Runtime (except IsPresent), worded as AWS words it; a comparator against
 a value of another type (or a string that is not a timestamp) is simply false, as in AWS. The state's output is its
 effective input through OutputPath.
+
+The rule taken may Assign variables (reading the state's effective input); with no rule taken, the state's own Assign
+applies with Default. In JSONata, a rule is a `Condition` (an expression that must give true or false) and may have
+its own `Output` (by default the state's Output, else its input).
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from hpc.engine import checks, dataflow, paths
+from hpc.engine import checks, dataflow, jsonata_language, paths, variables
 from hpc.engine.errors import InvalidDefinition, StatesError
-from hpc.engine.interpreter import Execution, Interpreter, context_object
+from hpc.engine.interpreter import Context, Execution, Interpreter
 
-FIELDS = checks.IO | {"Choices", "Default"}
+FIELDS = checks.IO | {"Choices", "Default", "Assign"}
+JSONATA_FIELDS = frozenset({"Choices", "Default", "Assign", "Output"})
 
 
 def _is_number(value: Any) -> bool:
@@ -82,7 +87,8 @@ COMPARATORS = (
     | set(_TYPE_TESTS)
     | {"IsPresent"}
 )
-_RULE_FIELDS = {"Variable", "Next", "Comment", "And", "Or", "Not"} | COMPARATORS
+_RULE_FIELDS = {"Variable", "Next", "Comment", "And", "Or", "Not", "Assign"} | COMPARATORS
+_JSONATA_RULE_FIELDS = {"Condition", "Next", "Comment", "Assign", "Output"}
 
 
 def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker: Any) -> None:
@@ -90,8 +96,17 @@ def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker:
     if not isinstance(rules, list) or not rules:
         raise InvalidDefinition(f"{where}.Choices: must be a non-empty array")
     for position, rule in enumerate(rules):
-        check_rule(rule, f"{where}.Choices[{position}]", top_level=True)
-        checks.state_name(rule["Next"], f"{where}.Choices[{position}].Next", states)
+        here = f"{where}.Choices[{position}]"
+        if dataflow.is_jsonata(state):
+            checks.only(checks.obj(rule, here), _JSONATA_RULE_FIELDS, here)
+            if "Condition" not in rule or "Next" not in rule:
+                raise InvalidDefinition(f"{here}: a JSONata choice rule needs Condition and Next")
+            jsonata_language.check(rule, here)
+        else:
+            check_rule(rule, here, top_level=True)
+        if "Assign" in rule:
+            variables.check_assign(rule["Assign"], f"{here}.Assign")
+        checks.state_name(rule["Next"], f"{here}.Next", states)
     if "Default" in state:
         checks.state_name(state["Default"], f"{where}.Default", states)
 
@@ -102,6 +117,8 @@ def check_rule(rule: Any, where: str, *, top_level: bool) -> None:
     for key in rule:
         if key not in _RULE_FIELDS:
             raise checks.unsupported(f"{where}.{key}")
+    if not top_level and "Assign" in rule:
+        raise InvalidDefinition(f"{where}.Assign: only top-level choice rules assign variables")
     if top_level and "Next" not in rule:
         raise InvalidDefinition(f"{where}: a top-level choice rule needs Next")
     if not top_level and "Next" in rule:
@@ -130,13 +147,40 @@ def check_rule(rule: Any, where: str, *, top_level: bool) -> None:
 def run(
     interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
 ) -> tuple[str | None, Any]:
-    context = context_object(execution, name)
+    context = interpreter.context(execution, name)
+    if dataflow.is_jsonata(state):
+        return _run_jsonata(name, state, raw, context)
     effective = dataflow.input_path(state, raw, context)
     for rule in state["Choices"]:
         if evaluate(rule, effective, context):
+            dataflow.assign_jsonpath(name, rule, effective, context)
             return rule["Next"], dataflow.output(name, state, effective, context)
     if "Default" in state:
+        dataflow.assign_jsonpath(name, state, effective, context)
         return state["Default"], dataflow.output(name, state, effective, context)
+    raise StatesError("States.NoChoiceMatched", f"No Choice rule matched in state '{name}' and no Default")
+
+
+def _run_jsonata(name: str, state: dict[str, Any], raw: Any, context: Context) -> tuple[str | None, Any]:
+    bindings = dataflow.jsonata_bindings(raw, context)
+    for position, rule in enumerate(state["Choices"]):
+        field = f"Choices[{position}].Condition"
+        matched = jsonata_language.evaluate(rule["Condition"], bindings, field)
+        if not isinstance(matched, bool):
+            raise StatesError(
+                "States.QueryEvaluationError",
+                f"The Condition '{rule['Condition']}' of {field} must give a boolean, got {matched!r}",
+                located=True,
+            )
+        if matched:
+            fields = (
+                {"Output": rule.get("Output", state.get("Output"))} if "Output" in rule or "Output" in state else {}
+            )
+            if "Assign" in rule:
+                fields["Assign"] = rule["Assign"]
+            return rule["Next"], dataflow.jsonata_finish(name, fields, bindings, raw, context)
+    if "Default" in state:
+        return state["Default"], dataflow.jsonata_finish(name, state, bindings, raw, context)
     raise StatesError("States.NoChoiceMatched", f"No Choice rule matched in state '{name}' and no Default")
 
 

@@ -12,6 +12,10 @@ DISTRIBUTED: the `...Path` forms of its settings are resolved first (hpc.engine.
 hpc.engine.distributed_map's (ItemReader, ItemBatcher, child executions in worker processes, tolerance,
 ResultWriter). Refused before the run: CSV / Parquet / manifest / listObjectsV2 readers, WriterConfig, a Distributed
 Map inside a Distributed Map's processor, and ItemReader / ItemBatcher / ResultWriter / tolerance on an INLINE Map.
+
+Each inline iteration has its own variable scope. In JSONata (INLINE only; a DISTRIBUTED Map state itself must be
+written in JSONPath, though its processor's states may use JSONata), `Items` (by default the input) gives the items,
+`ItemSelector` is a JSONata template seeing `$states.context.Map.Item`, and `Output` defaults to `$states.result`.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hpc.engine import checks, dataflow, error_handling, limits, map_settings, paths, templates
+from hpc.engine import checks, dataflow, error_handling, jsonata_language, limits, map_settings, paths, templates
 from hpc.engine.errors import InvalidDefinition, StatesError
-from hpc.engine.interpreter import Execution, Interpreter
+from hpc.engine.interpreter import Context, Execution, Interpreter
 
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
@@ -48,8 +52,10 @@ FIELDS = (
     | checks.IO
     | _INLINE
     | _DISTRIBUTED
-    | {"MaxConcurrencyPath", "ResultPath", "ResultSelector", "Retry", "Catch"}
+    | {"MaxConcurrencyPath", "ResultPath", "ResultSelector", "Retry", "Catch", "Assign"}
 )
+JSONATA_FIELDS = checks.FLOW | {"ItemProcessor", "Items", "ItemSelector", "MaxConcurrency", "Output", "Assign"}
+JSONATA_FIELDS |= {"Retry", "Catch"}
 
 
 def mode(state: dict[str, Any]) -> str:
@@ -62,6 +68,9 @@ def mode(state: dict[str, Any]) -> str:
 
 
 def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker: Any) -> None:
+    if dataflow.is_jsonata(state):
+        _check_jsonata(state, where, checker)
+        return
     processor_key = checks.exclusive(state, ("ItemProcessor", "Iterator"), where, required=True)
     assert processor_key is not None
     processor = checks.obj(state[processor_key], f"{where}.{processor_key}")
@@ -94,6 +103,25 @@ def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker:
         _check_distributed(state, where, config, processor, checker)
     else:
         raise InvalidDefinition(f"{where}.{processor_key}.ProcessorConfig.Mode: must be INLINE or DISTRIBUTED")
+
+
+def check_jsonata_emulated(state: dict[str, Any], where: str) -> None:
+    """Refuses a DISTRIBUTED Map written in JSONata (before its fields are checked, so the refusal names the cause)."""
+    if mode(state) != "INLINE":
+        raise checks.unsupported(
+            f"{where}.QueryLanguage",
+            "JSONata on a DISTRIBUTED Map state is not emulated by the local engine (its processor's states may use "
+            "JSONata; write the Map state itself in JSONPath)",
+        )
+
+
+def _check_jsonata(state: dict[str, Any], where: str, checker: Any) -> None:
+    processor = checks.obj(state.get("ItemProcessor"), f"{where}.ItemProcessor")
+    config = checks.obj(processor.get("ProcessorConfig", {}), f"{where}.ItemProcessor.ProcessorConfig")
+    checks.only(config, {"Mode"}, f"{where}.ItemProcessor.ProcessorConfig")
+    if "MaxConcurrency" in state and jsonata_language.expression_of(state["MaxConcurrency"]) is None:
+        checks.number(state, "MaxConcurrency", where, minimum=0, integer=True)
+    checker.machine(processor, f"{where}.ItemProcessor", nested=True, extra=frozenset({"ProcessorConfig"}))
 
 
 def _check_distributed(
@@ -195,9 +223,11 @@ def _result_writer(writer: dict[str, Any], where: str) -> None:
 def run(
     interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
 ) -> tuple[str | None, Any]:
+    if dataflow.is_jsonata(state):
+        return _run_jsonata(interpreter, name, state, raw, execution, entered)
     distributed = mode(state) == "DISTRIBUTED"
 
-    def attempt(context: dict[str, Any]) -> Any:
+    def attempt(context: Context) -> Any:
         effective = dataflow.input_path(state, raw, context)
         if distributed:
             assert interpreter.runtime.run_map is not None, "a Distributed Map needs a Map runner"
@@ -206,42 +236,72 @@ def run(
             result = interpreter.runtime.run_map(name, settings, effective, execution, context)
             execution.events += 2  # MapRunSucceeded, MapStateSucceeded
         else:
-            result = _run_inline(interpreter, name, state, effective, execution, context)
+            items = paths.read_field(state.get("ItemsPath", "$"), effective, context, "ItemsPath")
+            map_settings.resolve({k: v for k, v in state.items() if k == "MaxConcurrencyPath"}, effective, context)
+            selector = state.get("ItemSelector", state.get("Parameters"))
+
+            def select(item_context: Context) -> Any:
+                return templates.evaluate(selector, effective, item_context)
+
+            processor = state.get("ItemProcessor") or state["Iterator"]
+            result = _iterate(interpreter, processor, items, selector is not None and select, execution, context)
         if "ResultSelector" in state:
             result = templates.evaluate(state["ResultSelector"], result, context)
+        dataflow.assign_jsonpath(name, state, result, context)
         return dataflow.finish(name, state, raw, result, context)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
 
 
-def _run_inline(
+def _run_jsonata(
+    interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
+) -> tuple[str | None, Any]:
+    def attempt(context: Context) -> Any:
+        bindings = dataflow.jsonata_bindings(raw, context)
+        items = jsonata_language.evaluate(state.get("Items", "{% $states.input %}"), bindings, "Items")
+        if "MaxConcurrency" in state:
+            concurrency = jsonata_language.evaluate(state["MaxConcurrency"], bindings, "MaxConcurrency")
+            if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
+                raise StatesError(
+                    "States.QueryEvaluationError",
+                    f"MaxConcurrency must be a non-negative integer, got {concurrency!r}",
+                    located=True,
+                )
+
+        def select(item_context: Context) -> Any:
+            item_bindings = {**bindings, "states": {**bindings["states"], "context": item_context}}
+            return jsonata_language.evaluate(state["ItemSelector"], item_bindings, "ItemSelector")
+
+        selector = select if "ItemSelector" in state else None
+        result = _iterate(interpreter, state["ItemProcessor"], items, selector, execution, context)
+        bindings["states"] = {**bindings["states"], "result": result}
+        return dataflow.jsonata_finish(name, state, bindings, result, context)
+
+    return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
+
+
+def _iterate(
     interpreter: Interpreter,
-    name: str,
-    state: dict[str, Any],
-    data: Any,
+    processor: dict[str, Any],
+    items: Any,
+    select: Any,
     execution: Execution,
-    context: dict[str, Any],
+    context: Context,
 ) -> list[Any]:
-    items_path = state.get("ItemsPath", "$")
-    items = paths.read_field(items_path, data, context, "ItemsPath")
+    """An inline Map's iterations, one after the other, each in a variable scope of its own."""
     if not isinstance(items, list):
         raise StatesError(
             "States.Runtime",
-            f"Invalid path '{items_path}': The ItemsPath of a Map state must point to a JSON array, "
-            f"got '{limits.to_json(items)}'",
+            f"The items of a Map state must be a JSON array, got '{limits.to_json(items)}'",
             located=True,
         )
-    map_settings.resolve({k: v for k, v in state.items() if k == "MaxConcurrencyPath"}, data, context)
-    selector = state.get("ItemSelector", state.get("Parameters"))
-    processor = interpreter.branch(state.get("ItemProcessor") or state["Iterator"])
     execution.events += 1  # MapStateStarted
     outputs = []
     for index, item in enumerate(items):
-        if selector is not None:
-            item_context = {**context, "Map": {"Item": {"Index": index, "Value": item}}}
-            item = templates.evaluate(selector, data, item_context)
+        if select:
+            item = select(context.with_map_item(index, item))
         execution.events += 1  # MapIterationStarted
-        outputs.append(processor.run(execution, item, use_input=False))
+        outputs.append(interpreter.branch(processor).run(execution, item, use_input=False))
         execution.events += 1  # MapIterationSucceeded
     execution.events += 1  # MapStateSucceeded
     return outputs

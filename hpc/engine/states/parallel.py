@@ -9,6 +9,9 @@ Where it knowingly differs: locally the branches run one after the other, in ord
 is the same; what differs is timing (Wait states in two branches add up instead of overlapping) and, when two branches
 would fail, which error is reported (AWS reports the first to fail in time, the engine the first in branch order;
 the branches after a failed one do not start).
+
+Each branch has its own variable scope (it reads the enclosing variables, assigns only its own). In JSONata,
+`Arguments` (by default the input) is what each branch gets and `Output` (by default `$states.result`) the output.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hpc.engine import checks, dataflow, error_handling, templates
+from hpc.engine import checks, dataflow, error_handling, jsonata_language, templates
 from hpc.engine.errors import InvalidDefinition
-from hpc.engine.interpreter import Execution, Interpreter
+from hpc.engine.interpreter import Context, Execution, Interpreter
 
-FIELDS = checks.FLOW | checks.IO | {"Branches", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch"}
+FIELDS = (
+    checks.FLOW | checks.IO | {"Branches", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch", "Assign"}
+)
+JSONATA_FIELDS = checks.FLOW | {"Branches", "Arguments", "Output", "Assign", "Retry", "Catch"}
 
 
 def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker: Any) -> None:
@@ -34,15 +40,25 @@ def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker:
 def run(
     interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
 ) -> tuple[str | None, Any]:
-    def attempt(context: dict[str, Any]) -> Any:
-        effective = dataflow.input_path(state, raw, context)
-        if "Parameters" in state:
-            effective = templates.evaluate(state["Parameters"], effective, context)
+    jsonata = dataflow.is_jsonata(state)
+
+    def attempt(context: Context) -> Any:
+        if jsonata:
+            bindings = dataflow.jsonata_bindings(raw, context)
+            effective = jsonata_language.evaluate(state.get("Arguments", "{% $states.input %}"), bindings, "Arguments")
+        else:
+            effective = dataflow.input_path(state, raw, context)
+            if "Parameters" in state:
+                effective = templates.evaluate(state["Parameters"], effective, context)
         execution.events += 1  # ParallelStateStarted
         result = [interpreter.branch(branch).run(execution, effective, use_input=False) for branch in state["Branches"]]
         execution.events += 1  # ParallelStateSucceeded
+        if jsonata:
+            bindings["states"] = {**bindings["states"], "result": result}
+            return dataflow.jsonata_finish(name, state, bindings, result, context)
         if "ResultSelector" in state:
             result = templates.evaluate(state["ResultSelector"], result, context)
+        dataflow.assign_jsonpath(name, state, result, context)
         return dataflow.finish(name, state, raw, result, context)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)

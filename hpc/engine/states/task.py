@@ -10,6 +10,9 @@ A function is found among the engine's functions by its name, whichever form (na
 static name the engine does not know is refused before the run, a `FunctionName.$` that resolves to an unknown
 function fails the task with Lambda.ResourceNotFoundException, as AWS would.
 
+In JSONata, `Arguments` replaces Parameters (by default the state input is the event of a function ARN task),
+`$states.result` is the task's result and `Output` (by default that result) its output.
+
 Per attempt, the events AWS records are TaskScheduled, TaskStarted and TaskSucceeded or TaskFailed.
 Not emulated (refused before the run): other service integrations, `.sync` / `.waitForTaskToken`, TimeoutSeconds,
 HeartbeatSeconds, Credentials, and the invoke parameters Qualifier, InvocationType, ClientContext, LogType.
@@ -21,19 +24,29 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from hpc.engine import checks, dataflow, error_handling, lambdas, limits, templates
+from hpc.engine import checks, dataflow, error_handling, jsonata_language, lambdas, limits, templates
 from hpc.engine.errors import InvalidDefinition
-from hpc.engine.interpreter import Execution, Interpreter
+from hpc.engine.interpreter import Context, Execution, Interpreter
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]*:[0-9]*:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?")
-FIELDS = checks.FLOW | checks.IO | {"Resource", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch"}
+FIELDS = (
+    checks.FLOW | checks.IO | {"Resource", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch", "Assign"}
+)
+JSONATA_FIELDS = checks.FLOW | {"Resource", "Arguments", "Output", "Assign", "Retry", "Catch"}
 _INVOKE_PARAMETERS = {"FunctionName", "FunctionName.$", "Payload", "Payload.$"}
 
 
 def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker: Any) -> None:
     resource = state.get("Resource")
-    if resource == LAMBDA_INVOKE:
+    if resource == LAMBDA_INVOKE and "Arguments" in state:
+        arguments = checks.obj(state["Arguments"], f"{where}.Arguments")
+        checks.only(arguments, {"FunctionName", "Payload"}, f"{where}.Arguments")
+        if "FunctionName" not in arguments:
+            raise InvalidDefinition(f"{where}.Arguments: needs FunctionName")
+        if jsonata_language.expression_of(arguments["FunctionName"]) is None:
+            _known(arguments["FunctionName"], f"{where}.Arguments.FunctionName", checker.functions)
+    elif resource == LAMBDA_INVOKE:
         parameters = checks.obj(state.get("Parameters"), f"{where}.Parameters")
         checks.only(parameters, _INVOKE_PARAMETERS, f"{where}.Parameters")
         key = checks.exclusive(parameters, ("FunctionName", "FunctionName.$"), f"{where}.Parameters", required=True)
@@ -60,28 +73,42 @@ def _known(function: Any, where: str, functions: Mapping[str, str]) -> None:
 def run(
     interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
 ) -> tuple[str | None, Any]:
-    def attempt(context: dict[str, Any]) -> Any:
-        effective = dataflow.input_path(state, raw, context)
-        if "Parameters" in state:
-            effective = templates.evaluate(state["Parameters"], effective, context)
-            limits.check_payload(effective, name, "input after Parameters")
-        resource = state["Resource"]
-        if resource == LAMBDA_INVOKE:
-            function = effective.get("FunctionName")
-            event = lambdas.event_from_payload(effective.get("Payload"))
+    jsonata = dataflow.is_jsonata(state)
+
+    def attempt(context: Context) -> Any:
+        if jsonata:
+            bindings = dataflow.jsonata_bindings(raw, context)
+            effective = jsonata_language.evaluate(state.get("Arguments", "{% $states.input %}"), bindings, "Arguments")
         else:
-            function, event = resource, effective
-        execution.events += 2  # TaskScheduled, TaskStarted
-        execution.events += 1  # TaskSucceeded or TaskFailed
-        handlers = interpreter.runtime.handlers
-        key = lambdas.find(handlers, function) if isinstance(function, str) else None
-        if key is None:
-            raise lambdas.not_found(str(function))
-        invocation = lambdas.invoke(handlers[key], function, event)
-        result = lambdas.integration_result(invocation) if resource == LAMBDA_INVOKE else invocation.payload
+            effective = dataflow.input_path(state, raw, context)
+            if "Parameters" in state:
+                effective = templates.evaluate(state["Parameters"], effective, context)
+        limits.check_payload(effective, name, "input after Parameters")
+        result = _call(interpreter, state["Resource"], effective, execution)
         limits.check_payload(result, name, "result")
+        if jsonata:
+            return dataflow.jsonata_finish(
+                name, state, {**bindings, "states": {**bindings["states"], "result": result}}, result, context
+            )
         if "ResultSelector" in state:
             result = templates.evaluate(state["ResultSelector"], result, context)
+        dataflow.assign_jsonpath(name, state, result, context)
         return dataflow.finish(name, state, raw, result, context)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
+
+
+def _call(interpreter: Interpreter, resource: str, effective: Any, execution: Execution) -> Any:
+    """The task's result: the integration's response (lambda:invoke) or the function's own result (an ARN)."""
+    if resource == LAMBDA_INVOKE:
+        function = effective.get("FunctionName") if isinstance(effective, dict) else None
+        event = lambdas.event_from_payload(effective.get("Payload") if isinstance(effective, dict) else None)
+    else:
+        function, event = resource, effective
+    execution.events += 3  # TaskScheduled, TaskStarted, then TaskSucceeded or TaskFailed
+    handlers = interpreter.runtime.handlers
+    key = lambdas.find(handlers, function) if isinstance(function, str) else None
+    if key is None or not isinstance(function, str):
+        raise lambdas.not_found(str(function))
+    invocation = lambdas.invoke(handlers[key], function, event)
+    return lambdas.integration_result(invocation) if resource == LAMBDA_INVOKE else invocation.payload
