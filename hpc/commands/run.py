@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +48,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     refuse_options_unused_in_this_mode(args)
     job = options.job(args)
+    if args.report is not None:
+        check_folder(args.report, "--report")
     started = time.perf_counter()
+    report_data: Callable[[], Any] | None = None
     if args.cloud:
         result, fields = run_cloud(args, job)
     else:
-        result, fields = run_local(args, job)
+        result, fields, report_data = run_local(args, job)
     elapsed = time.perf_counter() - started
-    if args.cloud and args.report is not None:
-        from hpc.commands.report import write_cloud_report
-
-        write_cloud_report(result.execution_arn, args.report)
+    if args.report is not None:  # after the wall time is taken: drawing is not part of the run
+        write_report(args.report, result, report_data)
     return report(result.status, result.output, result.error, result.cause, elapsed, fields, as_json=args.json)
 
 
@@ -74,24 +76,27 @@ def refuse_options_unused_in_this_mode(args: argparse.Namespace) -> None:
         raise UsageError("--state-machine-arn names a deployed state machine: add --cloud to run on it")
 
 
-def run_local(args: argparse.Namespace, job: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+def run_local(args: argparse.Namespace, job: dict[str, Any]) -> tuple[Any, dict[str, str], Callable[[], Any] | None]:
+    """The result, the fields printed with it, and (with --report) what builds the run's report data."""
     from hpc.local import run_locally
     from hpc.progress import ProgressBar
 
     stack = options.settings(args)
     if args.store is not None:
-        check_store(args.store)
+        check_folder(args.store, "--store")
+    fields = {"settings": stack.source}
     if args.report is not None:
-        return run_local_with_report(args, job, stack.settings), {"settings": stack.source}
+        result, report_data = run_local_recorded(args, job, stack.settings)
+        return result, fields, report_data
     with ProgressBar(enabled=not args.no_progress) as progress:
         result = run_locally(job, stack.settings, store=args.store, workers=args.workers, on_progress=progress)
-    return result, {"settings": stack.source}
+    return result, fields, None
 
 
-def run_local_with_report(args: argparse.Namespace, job: dict[str, Any], settings: Any) -> Any:
+def run_local_recorded(args: argparse.Namespace, job: dict[str, Any], settings: Any) -> tuple[Any, Callable[[], Any]]:
+    """A local run recording its children's spans: the result, and what builds its report data from them."""
     from hpc.local import run_locally
     from hpc.progress import ProgressBar
-    from hpc.report import write_report
     from hpc.report.local import Recorder, local_run_data
 
     with ProgressBar(enabled=not args.no_progress) as progress, Recorder(progress) as recorder:
@@ -103,9 +108,23 @@ def run_local_with_report(args: argparse.Namespace, job: dict[str, Any], setting
             on_progress=recorder.on_progress,
             on_child=recorder.on_child,
         )
-    page = write_report(local_run_data(job, settings, result, recorder), args.report)
-    print(f"report: {page}", file=sys.stderr)
-    return result
+    return result, lambda: local_run_data(job, settings, result, recorder)
+
+
+def write_report(directory: Path, result: Any, report_data: Callable[[], Any] | None) -> None:
+    """The run's report into `directory`: from the recorded spans of a local run, else from AWS for the cloud
+    execution `result` names."""
+    if report_data is None:
+        from hpc.commands.report import ReportError, write_cloud_report
+
+        try:
+            write_cloud_report(result.execution_arn, directory)
+        except ReportError as error:  # e.g. the execution ended before its Map: the run's own outcome still prints
+            print(f"warning: no report: {error}", file=sys.stderr)
+        return
+    from hpc import report as run_report
+
+    print(f"report: {run_report.write_report(report_data(), directory)}", file=sys.stderr)
 
 
 def run_cloud(args: argparse.Namespace, job: dict[str, Any]) -> tuple[Any, dict[str, str]]:
@@ -124,19 +143,20 @@ def run_cloud(args: argparse.Namespace, job: dict[str, Any]) -> tuple[Any, dict[
     return result, {"execution": result.execution_arn}
 
 
-def check_store(store: Path) -> None:
-    """`--store` must be a folder this process can create files in; refused (naming path and reason) otherwise."""
+def check_folder(store: Path, option: str) -> None:
+    """`--store` or `--report` must be a folder this process can create files in; refused (naming the option, the
+    path and the reason) otherwise."""
     try:
         store.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=store):
             pass
     except FileExistsError:
-        raise UsageError(f"--store {store}: exists and is not a folder") from None
+        raise UsageError(f"{option} {store}: exists and is not a folder") from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise UsageError(f"--store {store}: cannot keep files there ({reason})") from None
+        raise UsageError(f"{option} {store}: cannot keep files there ({reason})") from None
     if not os.access(store, os.W_OK | os.X_OK):
-        raise UsageError(f"--store {store}: the folder is not writable")
+        raise UsageError(f"{option} {store}: the folder is not writable")
 
 
 def report(

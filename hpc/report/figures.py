@@ -2,7 +2,8 @@
 
 - timeline: one horizontal bar per child, from its start to its stop, on its row (the worker locally; in the cloud
   each child in start order), coloured by outcome; retried children get a tick at their stop, failed ones a cross;
-- throughput: items finished over time (left axis) and children running at once (right axis);
+- throughput: items finished over time (left axis) and how many children were running, on average over short
+  intervals (right axis);
 - durations: a histogram of child durations, with the median and the 99th percentile marked (stragglers sit right).
 
 Time is seconds since the execution started. matplotlib is well kept and the usual choice for such plots; Figure
@@ -32,6 +33,8 @@ OUTCOMES = {  # gid of the bars' collection: (legend label, colour)
     "failed": ("failed", "#c0392b"),
 }
 HISTOGRAM_BINS = 40
+CONCURRENCY_INTERVALS = 200
+RUNNING_LABEL = "children running (average)"
 TIME_AXIS = "seconds since the execution started"
 
 
@@ -59,14 +62,20 @@ def throughput_series(run: RunData) -> tuple[list[float], list[int]]:
     return times, done
 
 
-def concurrency_series(run: RunData) -> tuple[list[float], list[int]]:
-    """Children running, after each start (+1) and stop (-1); at equal times stops count first."""
-    events = sorted([(s.started, 1) for s in run.spans] + [(s.stopped, -1) for s in run.spans])
-    times, running = [0.0], [0]
-    for moment, change in events:
-        times.append(moment - run.started)
-        running.append(running[-1] + change)
-    return times, running
+def concurrency_series(run: RunData, intervals: int = CONCURRENCY_INTERVALS) -> tuple[list[float], list[float]]:
+    """Children running on average in each of `intervals` equal slices of the wall time: (slice starts, averages).
+
+    An average, not the instantaneous count: with 10^5 children the count flips every few microseconds and would
+    draw a solid block; the average says how busy the workers were (2.0 on two workers: never idle).
+    """
+    width = max(run.wall_seconds, 1e-9) / intervals
+    busy = [0.0] * intervals
+    for span in run.spans:
+        start, stop = span.started - run.started, span.stopped - run.started
+        first, last = int(start / width), min(intervals - 1, int(stop / width))
+        for index in range(max(0, first), last + 1):
+            busy[index] += max(0.0, min(stop, (index + 1) * width) - max(start, index * width))
+    return [index * width for index in range(intervals)], [seconds / width for seconds in busy]
 
 
 def timeline(run: RunData) -> Figure:
@@ -98,17 +107,21 @@ def timeline(run: RunData) -> Figure:
 
 def throughput(run: RunData) -> Figure:
     figure, axes = _figure()
+    running_axes = axes.twinx()
+    starts, running = concurrency_series(run)
+    width = starts[1] - starts[0] if len(starts) > 1 else run.wall_seconds
+    bars = running_axes.bar(starts, running, width=width, align="edge", color="#e69f00", alpha=0.35, linewidth=0)
+    bars.set_label(RUNNING_LABEL)
+    running_axes.set_ylabel("children running (average per interval)")
+    running_axes.set_ylim(0, max(running, default=0) * 1.15 + 0.5)
+    running_axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     times, done = throughput_series(run)
     axes.step(times, done, where="post", color="#2a7ab0", label="items finished", gid="items-finished")
+    axes.set_zorder(running_axes.get_zorder() + 1)  # the curve in front of the concurrency bars
+    axes.patch.set_visible(False)
     axes.set_xlabel(TIME_AXIS)
     axes.set_ylabel("items finished")
     axes.set_ylim(0, max(run.total_items, done[-1], 1) * 1.05)
-    running_axes = axes.twinx()
-    times, running = concurrency_series(run)
-    running_axes.step(times, running, where="post", color="#e69f00", label="children running", gid="running")
-    running_axes.set_ylabel("children running")
-    running_axes.set_ylim(0, max(running, default=0) * 1.1 + 1)
-    running_axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlim(0, max(run.wall_seconds, times[-1], 1e-3))
     rate = done[-1] / run.wall_seconds if run.wall_seconds > 0 else math.inf
     axes.set_title(f"{done[-1]:,} of {run.total_items:,} items finished; {rate:,.0f} items/s over the wall time")

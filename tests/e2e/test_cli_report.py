@@ -137,3 +137,12 @@ def test_report_of_something_not_an_execution_arn_is_refused():
     assert done.returncode == 2
     assert done.stderr.startswith("error: InvalidArn: ")
     assert "Traceback" not in done.stderr
+
+
+def test_report_into_a_file_is_refused_before_anything_runs(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    done = hpc("run", "--size", "8", "--report", str(target))
+    assert done.returncode == 2
+    assert done.stderr == f"error: UsageError: --report {target}: exists and is not a folder\n"
+    assert done.stdout == ""

@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from moto_stack import BUCKET, SETTINGS, MotoStack  # noqa: E402
+from test_cloud_run import connect  # noqa: E402
 
 from hpc.cli import EXIT_FAILED, main  # noqa: E402
 from hpc.report import figures  # noqa: E402
@@ -91,3 +92,26 @@ def test_hpc_report_on_an_execution_that_never_reached_its_map_says_so(stack: Mo
     assert code == EXIT_FAILED
     err = capsys.readouterr().err
     assert err.startswith("error: ReportError: ") and "no Map Run" in err
+
+
+def test_run_cloud_with_report_reports_on_the_execution_it_ran(stack: MotoStack, tmp_path, monkeypatch, capsys):
+    connect(stack, monkeypatch)  # hpc.cloud on an AWS-like moto client, polls shortened
+    arguments = ["run", "--cloud", "--state-machine-arn", stack.state_machine_arn, "--size", "4", "--no-progress"]
+    code = main([*arguments, "--report", str(tmp_path / "r")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert f"report: {tmp_path / 'r' / 'report.html'}" in captured.err
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert "in AWS Step Functions" in page and "4 succeeded, 0 failed" in page
+
+
+def test_run_cloud_with_report_on_an_execution_without_a_map_still_prints_the_runs_error(
+    stack: MotoStack, tmp_path, monkeypatch, capsys
+):
+    connect(stack, monkeypatch)
+    arguments = ["run", "--cloud", "--state-machine-arn", stack.state_machine_arn, "--no-progress"]
+    code = main([*arguments, "--input", '{"workload": "no-such-workload", "size": 3}', "--report", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "warning: no report: " in err and "no Map Run" in err
+    assert "error: InvalidInput: " in err and "no-such-workload" in err
+    assert code == 2

@@ -76,16 +76,29 @@ def test_timeline_colours_by_outcome_and_marks_retries_and_failures():
     assert len(set(colours.values())) == 3
 
 
-def test_throughput_curve_ends_at_the_item_count_and_concurrency_follows_the_spans():
+def test_throughput_curve_ends_at_the_item_count():
     figure = figures.throughput(run_data())
     lines = {line.get_gid(): line for axes in figure.axes for line in axes.get_lines()}
     finished = lines["items-finished"]
     assert list(finished.get_xdata()) == pytest.approx([0.0, 0.30, 0.50, 0.55, 0.90, 1.40], abs=1e-6)
     assert list(finished.get_ydata()) == [0, 50, 100, 150, 200, 220]
-    running = list(lines["running"].get_ydata())
-    # 0.10 start, 0.12 start, 0.30 stop+start, 0.50 stop+start, 0.55 stop+start, 0.90 stop, 1.40 stop
-    assert max(running) == 2
-    assert running[-1] == 0
+
+
+def test_concurrency_is_the_average_number_of_children_running_in_each_interval():
+    # Thirds of the 1.5 s wall time: [0, 0.5) holds 0.4 + 0.18 + 0.2 s of children, [0.5, 1) 0.4 + 0.05 + 0.45 s,
+    # [1, 1.5) 0.4 s.
+    starts, running = figures.concurrency_series(run_data(), intervals=3)
+    assert starts == pytest.approx([0.0, 0.5, 1.0])
+    assert running == pytest.approx([1.56, 1.8, 0.8], abs=1e-5)
+    # AND the picture draws exactly the default series: busy time adds up to the children's total duration
+    figure = figures.throughput(run_data())
+    (bars,) = [container for container in figure.axes[1].containers if container.get_label() == figures.RUNNING_LABEL]
+    starts, running = figures.concurrency_series(run_data())
+    assert [bar.get_height() for bar in bars] == pytest.approx(running)
+    assert [bar.get_x() for bar in bars] == pytest.approx(starts)
+    width = bars[0].get_width()
+    assert sum(running) * width == pytest.approx(sum(s.stopped - s.started for s in SPANS), abs=1e-5)
+    assert max(running) <= 2 + 1e-9  # two workers
 
 
 def test_throughput_of_a_run_with_children_never_started_stops_short_of_the_total():
