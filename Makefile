@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench report-images clean
 
 setup: $(STAMP) node_modules/.installed
 
@@ -33,6 +33,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# The README's two run-report timelines (docs/images/) and their figures in benchmarks/RESULTS.md.
+report-images: setup
+	$(BIN)/python -m benchmarks.batching_timelines --images docs/images
 
 clean:
 	rm -rf $(VENV) node_modules .hpc .pytest_cache
