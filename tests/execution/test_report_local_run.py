@@ -36,12 +36,17 @@ def test_local_report_data_has_one_bar_per_batch_matching_the_result_records(tmp
     assert len(segments) == run.children == 6
     assert {segment[0][1] for segment in segments} <= {0.0, 1.0}
     # AND each bar spans its child's StartDate..StopDate as the ResultWriter recorded them (to the millisecond)
+    # (a record names its child by its input: batch k holds lengths 50k..50k+49)
     (records_file,) = tmp_path.glob("hpc-local/results/*/*/SUCCEEDED_0.json")
-    records = sorted(json.loads(records_file.read_text()), key=lambda record: record["StartDate"])
-    for (start, _), (stop, _) in sorted(segments):
-        record = records.pop(0)
-        assert start - 0.001 <= _epoch(record["StartDate"]) - run.started <= stop
-        assert start - 0.001 <= _epoch(record["StopDate"]) - run.started <= stop
+    records = json.loads(records_file.read_text())
+    by_child = {json.loads(record["Input"])["Items"][0] // 50: record for record in records}
+    assert sorted(segments) == sorted(
+        ((span.started - run.started, span.worker), (span.stopped - run.started, span.worker)) for span in run.spans
+    )
+    for span in run.spans:
+        record = by_child[span.index]
+        assert span.started - 0.001 <= _epoch(record["StartDate"]) <= span.stopped
+        assert span.started - 0.001 <= _epoch(record["StopDate"]) <= span.stopped
     # AND the throughput curve ends at the item count, the run's wall time brackets every child
     assert figures.throughput_series(run)[1][-1] == run.total_items == 300
     assert all(run.started <= span.started <= span.stopped <= run.stopped for span in run.spans)
