@@ -27,10 +27,18 @@ from hpc.engine.variables import Scope
 ROLE_ARN = "arn:aws:iam::000000000000:role/local-engine"
 
 
+_second: list[Any] = [None, ""]  # the last whole second formatted, and its text: strftime once a second, not per call
+
+
 def timestamp(moment: datetime | None = None) -> str:
     """ISO 8601 in UTC with milliseconds, the form Step Functions uses (2025-02-04T01:49:50.099Z)."""
-    moment = moment or datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment is not None:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    now = time.time()
+    second = int(now)
+    if _second[0] != second:
+        _second[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))]
+    return f"{_second[1]}{int((now - second) * 1000):03d}Z"
 
 
 @dataclass

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hpc.engine import limits
 from hpc.engine.errors import InvalidDefinition, StatesError
 
 Handler = Callable[[Any, Any], Any]
@@ -125,7 +126,8 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
         invoked_function_arn=function_name if function_name.startswith("arn:") else "",
         log_group_name=f"/aws/lambda/{function_name.rsplit(':', 1)[-1]}",
     )
-    event = json.loads(json.dumps(event))
+    # The handler's own decoded copy; a Map child's input was encoded for its record already (hpc.engine.limits).
+    event = json.loads(limits.to_json(event))
     try:
         returned = handler(event, context)
     except Exception as error:  # noqa: BLE001 - every exception a handler raises is a function error in Lambda

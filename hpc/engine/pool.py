@@ -2,19 +2,21 @@
 
 Why not concurrent.futures: it cannot say which work a dead worker held, and its shutdown on Ctrl-C waits for running
 calls. Here each worker is a forked process with its own pipe, so the parent always knows what each one is doing:
-- children are dispatched in contiguous id ranges (chunks) whose size shrinks as the run nears its end (guided
-  scheduling), so a million children cost a few thousand messages, not a million;
+- children travel to the workers in chunks over the pipes (a child is a tuple whose first element is its id, the
+  rest whatever the caller needs to run it: its items), pulled lazily from the caller's iterator, so the parent never
+  holds more than a bounded look-ahead of work; `guided_chunks` sizes the chunks so that they shrink as the work nears
+  its end (guided scheduling), and a million children cost a few thousand messages, not a million;
 - a worker reports finished children at least every FLUSH_SECONDS and at once after a failure, so progress and the
   failure tolerance see results promptly, and before its unsent outcomes pass FLUSH_BYTES, so the parent never holds
   a message larger than that (plus one outcome) however large the outcomes are;
-- a shared flag stops workers from starting more children (tolerated failure threshold exceeded); the ids never
-  started come back to the caller, which records them as PENDING;
+- a shared flag stops workers from starting more children (tolerated failure threshold exceeded); the children never
+  started, those of the chunks in flight and those not yet sent, go back to the caller, which records them as PENDING;
 - a worker that dies (killed, `os._exit`, segfault) is noticed through its process sentinel within POLL_SECONDS and
-  raises WorkerDied naming the child it was running, never a hang;
+  raises WorkerDied naming the child it was running and the chunk it held, never a hang;
 - any exception in the parent (KeyboardInterrupt included) terminates every worker before it propagates. Workers
   ignore SIGINT, so a terminal's Ctrl-C (sent to the whole process group) is handled once, by the parent.
 
-Forking (not spawning) lets workers inherit the items, handlers and environment without pickling them.
+Forking (not spawning) lets workers inherit the handlers and environment without pickling them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import os
 import signal
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -34,6 +37,8 @@ FLUSH_BYTES = 256 * 1024
 POLL_SECONDS = 0.1
 MAX_CHUNK = 256
 CHUNKS_PER_WORKER = 4
+LOOKAHEAD_CHILDREN = 1024  # children read ahead to size chunks: enough to see the end coming, bounded in memory
+LOOKAHEAD_WEIGHT = 65_536  # and at most this much of their weight (items), so big batches do not pile up
 TERMINATE_GRACE_SECONDS = 1.0
 IDLE = -1
 
@@ -49,10 +54,11 @@ def worker_lane() -> int:
 
 
 class WorkerDied(Exception):
-    """A worker process exited while it held children; `child` is the one it was running (None: between children)."""
+    """A worker process exited while it held a chunk; `child` is the id of the one it was running (None: between
+    children), `chunk` the children it held."""
 
-    def __init__(self, pid: int, exitcode: int | None, child: int | None, chunk: tuple[int, int]) -> None:
-        super().__init__(f"worker {pid} died (exit code {exitcode}) holding children {chunk[0]}..{chunk[1] - 1}")
+    def __init__(self, pid: int, exitcode: int | None, child: int | None, chunk: list[Any]) -> None:
+        super().__init__(f"worker {pid} died (exit code {exitcode}) holding children {chunk[0][0]}..{chunk[-1][0]}")
         self.pid = pid
         self.exitcode = exitcode
         self.child = child
@@ -87,9 +93,9 @@ class StopFlag:
         return bool(self._value.value)
 
 
-def shared_counter() -> Any:
+def shared_counter(initial: int = 0) -> Any:
     """An integer shared with the workers forked after it is made; `.value` under `.get_lock()`."""
-    return _context.Value("q", 0)
+    return _context.Value("q", initial)
 
 
 class _Worker:
@@ -97,19 +103,19 @@ class _Worker:
         self.slot = slot
         self.process = process
         self.connection = connection
-        self.chunk: tuple[int, int] | None = None
+        self.chunk: list[Any] | None = None
         self.open = True
 
 
 class WorkerPool:
     """`size` forked workers running children; use as a context manager so that workers always end.
 
-    `run_child(child_id)` runs in a worker and returns `(outcome, urgent, size)`: the picklable outcome handed to the
+    `run_child(child)` runs in a worker and returns `(outcome, urgent, size)`: the picklable outcome handed to the
     parent's `on_results`, whether to report it at once (a failure) rather than with the next flush, and about how
     many bytes it carries (what counts towards FLUSH_BYTES).
     """
 
-    def __init__(self, size: int, run_child: Callable[[int], tuple[Any, bool, int]], stop: StopFlag) -> None:
+    def __init__(self, size: int, run_child: Callable[[Any], tuple[Any, bool, int]], stop: StopFlag) -> None:
         self.size = size
         self.run_child = run_child
         self.stop = stop
@@ -158,25 +164,20 @@ class WorkerPool:
 
     def run(
         self,
-        count: int,
+        chunks: Iterator[list[Any]],
         on_results: Callable[[list[Any]], None],
-        on_dispatch: Callable[[int, int], None] = lambda start, stop: None,
+        on_unstarted: Callable[[list[Any]], None],
+        on_dispatch: Callable[[list[Any]], None] = lambda chunk: None,
         on_tick: Callable[[], None] = lambda: None,
-    ) -> list[int]:
-        """Run children 0..count-1; report outcomes as they arrive; return the ids never started (after a stop)."""
-        next_child = 0
-        never_started: list[int] = []
+    ) -> None:
+        """Run every child of `chunks`; report outcomes as they arrive, and (after a stop) the children never
+        started, in chunks, to `on_unstarted`."""
 
         def dispatch(worker: _Worker) -> None:
-            nonlocal next_child
-            remaining = count - next_child
-            if remaining <= 0 or self.stop.is_set():
-                worker.chunk = None
+            worker.chunk = None if self.stop.is_set() else next(chunks, None)
+            if worker.chunk is None:
                 return
-            size = max(1, min(MAX_CHUNK, remaining // (self.size * CHUNKS_PER_WORKER)))
-            worker.chunk = (next_child, next_child + size)
-            next_child += size
-            on_dispatch(*worker.chunk)
+            on_dispatch(worker.chunk)
             try:
                 worker.connection.send(worker.chunk)
             except OSError:  # the worker died since its last message
@@ -191,16 +192,16 @@ class WorkerPool:
             ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=POLL_SECONDS)
             for worker in busy:
                 if worker.connection in ready or worker.process.sentinel in ready:
-                    self._receive(worker, on_results, never_started, dispatch)
+                    self._receive(worker, on_results, on_unstarted, dispatch)
             on_tick()
-        never_started.extend(range(next_child, count))
-        return never_started
+        for chunk in chunks:  # stopped: what was never sent never starts
+            on_unstarted(chunk)
 
     def _receive(
         self,
         worker: _Worker,
         on_results: Callable[[list[Any]], None],
-        never_started: list[int],
+        on_unstarted: Callable[[list[Any]], None],
         dispatch: Callable[[_Worker], None],
     ) -> None:
         while worker.chunk is not None:
@@ -222,17 +223,47 @@ class WorkerPool:
                 on_results(message[1])
             elif kind == "done":
                 on_results(message[1])
-                never_started.extend(range(*message[2]))
+                started = message[2]
+                if started < len(worker.chunk):
+                    on_unstarted(worker.chunk[started:])
                 dispatch(worker)
             else:
                 raise WorkerCrashed(message[1])
+
+
+def guided_chunks(
+    children: Iterable[Any], workers: int, weight: Callable[[Any], int] = lambda child: 1
+) -> Iterator[list[Any]]:
+    """Children in chunks of about a CHUNKS_PER_WORKER-th share per worker of the children read ahead (at most
+    LOOKAHEAD_CHILDREN, and LOOKAHEAD_WEIGHT of `weight`), so chunks shrink to single children as the work ends."""
+    source = iter(children)
+    ahead: deque[Any] = deque()
+    ahead_weight = 0
+    exhausted = False
+    while True:
+        while not exhausted and len(ahead) < LOOKAHEAD_CHILDREN and ahead_weight < LOOKAHEAD_WEIGHT:
+            child = next(source, _END)
+            if child is _END:
+                exhausted = True
+            else:
+                ahead.append(child)
+                ahead_weight += weight(child)
+        if not ahead:
+            return
+        size = max(1, min(MAX_CHUNK, len(ahead) // (workers * CHUNKS_PER_WORKER)))
+        chunk = [ahead.popleft() for _ in range(size)]
+        ahead_weight -= sum(weight(child) for child in chunk)
+        yield chunk
+
+
+_END = object()
 
 
 def _worker_main(
     slot: int,
     connection: Connection,
     others: Sequence[Connection],
-    run_child: Callable[[int], tuple[Any, bool, int]],
+    run_child: Callable[[Any], tuple[Any, bool, int]],
     stop: StopFlag,
     running: Any,
 ) -> None:
@@ -249,23 +280,24 @@ def _worker_main(
                 return
             if chunk is None:
                 return
-            start, end = chunk
             buffer: list[Any] = []
             buffered_bytes = 0
             flushed = time.monotonic()
-            child = start
-            while child < end and not stop.is_set():
-                running[slot] = child
+            started = 0
+            for child in chunk:
+                if stop.is_set():
+                    break
+                running[slot] = child[0]
                 outcome, urgent, size = run_child(child)
                 running[slot] = IDLE
                 buffer.append(outcome)
                 buffered_bytes += size
-                child += 1
+                started += 1
                 now = time.monotonic()
                 if urgent or buffered_bytes >= FLUSH_BYTES or now - flushed >= FLUSH_SECONDS:
                     connection.send(("results", buffer))
                     buffer, buffered_bytes, flushed = [], 0, now
-            connection.send(("done", buffer, (child, end)))
+            connection.send(("done", buffer, started))
     except BrokenPipeError:
         return
     except Exception:  # noqa: BLE001 - report the engine's own failure to the parent instead of dying silently

@@ -50,10 +50,10 @@ class RecordSpool:
     ends, a killed process included; closing it (the with block) frees its space.
     """
 
-    def __init__(self, directory: Path, count: int) -> None:
+    def __init__(self, directory: Path, count: int = 0) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self._file = tempfile.TemporaryFile(dir=directory, prefix=".spool-")  # noqa: SIM115 - closed by __exit__
-        self._status = bytearray([_ABSENT]) * count
+        self._status = bytearray([_ABSENT]) * count  # grown as children arrive when their count is not known
         self._offsets = array("q", bytes(8 * count))
         self._lengths = array("q", bytes(8 * count))
         self._end = 0
@@ -67,6 +67,11 @@ class RecordSpool:
         self._file.close()
 
     def add(self, child: int, status: int, record: bytes) -> None:
+        if child >= len(self._status):
+            grow = max(child + 1 - len(self._status), len(self._status), 1024)
+            self._status.extend(bytes([_ABSENT]) * grow)
+            self._offsets.extend(array("q", bytes(8 * grow)))
+            self._lengths.extend(array("q", bytes(8 * grow)))
         self._file.write(record)
         self._status[child] = status
         self._offsets[child] = self._end

@@ -1,0 +1,159 @@
+"""Children out: one child execution of a Distributed Map, run in a worker process, and the record AWS keeps of it.
+
+Each child is a separate execution of the ItemProcessor, named by a UUID unique within the Map Run, with its own
+`$$.Execution`. A child input over 256 KiB fails that child with States.DataLimitExceeded. Its outcome for the parent
+is `(status, child id, payload, items)`: the payload is the child's record (AWS's ResultWriter format, encoded) when
+the Map has a ResultWriter, else its output (or `{"Error", "Cause"}`) as JSON; with a timing sink the outcome also
+carries `(worker lane, started, stopped, attempts)` for a ChildSpan. A selection that fails is the Map's error, not the
+child's: the outcome is then `("map-error", error, cause, child id)` and no more children start.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from hpc.engine import limits, pool
+from hpc.engine.errors import StatesError
+from hpc.engine.interpreter import Execution, Interpreter, Runtime, timestamp
+from hpc.engine.map_items import Child, ChildInputs
+from hpc.engine.tolerance import Threshold
+
+SUCCEEDED, FAILED = 0, 1
+_encode_record = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode
+
+
+class ChildNames:
+    """Names and ARNs of a Map Run and its children."""
+
+    def __init__(self, arn_base: Any, machine: str, label: str) -> None:
+        self.map_run_uuid = uuid.uuid4()
+        self.map_run_arn = f"{arn_base('mapRun')}:{machine}/{label}:{self.map_run_uuid}"
+        self.machine_name = f"{machine}/{label}"
+        self.machine_arn = f"{arn_base('stateMachine')}:{self.machine_name}"
+        self.arn_prefix = f"{arn_base('execution')}:{self.machine_name}:"
+        self._random = self.map_run_uuid.int
+
+    def child_name(self, child: int) -> str:
+        # A UUID per child, unique within the Map Run: its random UUID with the child's index folded into the low
+        # bits (the version nibble is untouched while child < 2**76). Not uuid3: hashing would import hashlib/OpenSSL
+        # in every worker; and formatted directly, as uuid.UUID(int=...) costs microseconds a child.
+        text = f"{self._random ^ child:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+class ChildRunner:
+    """Runs children in a worker: everything it needs is set up in the parent before the workers fork."""
+
+    def __init__(
+        self,
+        processor: dict[str, Any],
+        runtime: Runtime,
+        names: ChildNames,
+        inputs: ChildInputs,
+        *,
+        threshold: Threshold,
+        failed_items: Any,
+        known_total: Any,
+        stop: pool.StopFlag,
+        writes_results: bool,
+        timed: bool,
+    ) -> None:
+        self.processor = processor
+        self.runtime = runtime
+        self.names = names
+        self.inputs = inputs
+        self.threshold = threshold
+        self.failed_items = failed_items  # shared: items of failed children, every worker's
+        self.known_total = known_total  # shared: the item count once all items are read, else -1
+        self.stop = stop
+        self.writes_results = writes_results
+        self.timed = timed
+        self.redrive_status_on_failure = (
+            "REDRIVABLE_BY_MAP_RUN" if processor["ProcessorConfig"]["ExecutionType"] == "EXPRESS" else "REDRIVABLE"
+        )
+
+    def __call__(self, child: Child) -> tuple[Any, bool, int]:
+        """Run one child; `(outcome, urgent, size)` for the pool (see the module docstring for the outcome)."""
+        started = time.time() if self.timed else 0.0
+        index, _, values, _ = child
+        try:
+            child_input = self.inputs.input_of(child)
+        except StatesError as error:
+            self.stop.set()
+            return ("map-error", error.error, error.cause, index), True, 0
+        name = self.names.child_name(index)
+        execution = Execution(
+            name=name,
+            arn=self.names.arn_prefix + name,
+            input=child_input,
+            state_machine_arn=self.names.machine_arn,
+            state_machine_name=self.names.machine_name,
+        )
+        input_json = limits.to_json(child_input)
+        limits.remember(child_input, input_json)  # its Lambda payload and size checks reuse this text
+        record: dict[str, Any] = {
+            "ExecutionArn": execution.arn,
+            "Input": input_json,
+            "InputDetails": {"Included": True},
+            "Name": name,
+            "OutputDetails": {"Included": True},
+            "RedriveCount": 0,
+            "StartDate": execution.start_time,
+            "StateMachineArn": self.names.machine_arn,
+        }
+        output_json = None
+        interpreter: Interpreter | None = None
+        try:
+            if limits.payload_size(child_input) > limits.MAX_PAYLOAD_BYTES:
+                raise StatesError(
+                    "States.DataLimitExceeded",
+                    f"The input of child execution {name} exceeds the maximum of {limits.MAX_PAYLOAD_BYTES} bytes",
+                )
+            interpreter = Interpreter(self.processor, self.runtime)
+            output = interpreter.run(execution)
+            output_json = limits.to_json(output)
+            record.update(
+                Output=output_json,
+                RedriveStatus="NOT_REDRIVABLE",
+                RedriveStatusReason="Execution is SUCCEEDED and cannot be redriven",
+                Status="SUCCEEDED",
+            )
+            status = SUCCEEDED
+        except StatesError as error:
+            record.update(
+                Error=error.error, Cause=error.cause, RedriveStatus=self.redrive_status_on_failure, Status="FAILED"
+            )
+            if error.cause is None:
+                del record["Cause"]
+            status = FAILED
+            self._count_failure(len(values))
+        record["StopDate"] = timestamp()
+        payload: bytes | str
+        if self.writes_results:
+            payload = _encode_record(record).encode()
+        elif output_json is not None:
+            payload = output_json
+        else:
+            payload = limits.to_json({key: record[key] for key in ("Error", "Cause") if key in record})
+        outcome: tuple[Any, ...] = (status, index, payload, len(values))
+        if self.timed:
+            attempts = 1 + (interpreter.retries if interpreter is not None else 0)
+            outcome += (pool.worker_lane(), started, time.time(), attempts)
+        return outcome, status == FAILED, len(payload)
+
+    def _count_failure(self, items: int) -> None:
+        # Stop starting children as soon as the threshold is exceeded; the parent judges it again with every result.
+        with self.failed_items.get_lock():
+            self.failed_items.value += items
+            total = self.known_total.value
+            if self.threshold.exceeded(self.failed_items.value, None if total < 0 else total):
+                self.stop.set()
+
+
+def pending_record(child_input: Any) -> bytes:
+    """The record of a child that never started: only Input, InputDetails and Status, as AWS writes it."""
+    record = {"Input": limits.to_json(child_input), "InputDetails": {"Included": True}, "Status": "PENDING"}
+    return _encode_record(record).encode()

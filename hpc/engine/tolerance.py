@@ -1,0 +1,42 @@
+"""ToleratedFailurePercentage / ToleratedFailureCount of a Distributed Map: when its failed items end the Map Run.
+
+Counted in items (a failed batch fails all its items). With neither field set AWS tolerates nothing. While items are
+still being read, the total is not known yet, so a percentage can only be judged once it is, or when it is 0 (any
+failure then exceeds it whatever the total); a count never needs the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    percentage: float | None
+    count: int | None
+
+    @classmethod
+    def of(cls, state: dict[str, Any]) -> Threshold:
+        return cls(state.get("ToleratedFailurePercentage"), state.get("ToleratedFailureCount"))
+
+    def exceeded(self, failed: int, total: int | None) -> bool:
+        """Whether `failed` items of `total` exceed the threshold; with `total` None (not known yet), whether they
+        exceed it whatever the total turns out to be."""
+        # With neither field set AWS tolerates nothing: the count defaults to 0 when no percentage is given.
+        by_count = failed > (self.count or 0) and (self.count is not None or self.percentage is None)
+        if by_count or self.percentage is None:
+            return by_count
+        if total is None:
+            return self.percentage == 0 and failed > 0
+        return total > 0 and failed * 100 > self.percentage * total
+
+    def describe(self) -> str:
+        parts = []
+        if self.percentage is not None:
+            parts.append(f"ToleratedFailurePercentage {self.percentage:g}")
+        if self.count is not None:
+            parts.append(f"ToleratedFailureCount {self.count}")
+        return ", ".join(parts) or "no failure tolerated"
