@@ -25,6 +25,7 @@ CHUNK_BYTES = 1 << 20
 MAX_RECORD_CHARS = 8 * 1024 * 1024
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DELIMITERS = frozenset(" \t\n\r,]")
+BULK_ATTEMPTS = 2  # failed buffer-at-a-time decodes before a reader decodes one element at a time
 
 
 class CorruptResults(ValueError):
@@ -32,7 +33,13 @@ class CorruptResults(ValueError):
 
 
 def json_array(stream: Stream, *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Any]:
-    """The elements of the JSON array in `stream`, decoded one at a time, holding about one element in memory."""
+    """The elements of the JSON array in `stream`, decoded as they are read, holding about one buffer in memory.
+
+    Small elements (an item list of numbers) are decoded a buffer at a time, by the C decoder, up to the buffer's last
+    comma: a comma inside a string or a nested value would leave that cut unbalanced and the decode fails, so a
+    decode that succeeds cut between elements. Where cuts keep failing (elements that hold commas, such as records),
+    elements are decoded one at a time.
+    """
     reader = _ArrayReader(stream, chunk_bytes)
     if reader.next_token() != "[":
         raise CorruptResults(f"expected a JSON array, found {reader.context()}")
@@ -40,7 +47,12 @@ def json_array(stream: Stream, *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[An
     if reader.next_token() == "]":
         reader.position += 1
     else:
-        while True:
+        while True:  # an element is expected here
+            if reader.bulk_failures < BULK_ATTEMPTS:
+                elements = reader.elements_to_last_comma()
+                if elements:
+                    yield from elements
+                    continue
             yield reader.value()
             token = reader.next_token()
             if token is None:
@@ -67,6 +79,7 @@ class _ArrayReader:
         self.consumed = 0  # characters dropped from the buffer's front, for error offsets
         self.bytes_read = 0
         self.eof = False
+        self.bulk_failures = 0
 
     def fill(self, size: int) -> bool:
         """Append up to `size` bytes of text; False at the end of the stream."""
@@ -94,6 +107,24 @@ class _ArrayReader:
                 return self.buffer[self.position]
             if not self.fill(self.chunk_bytes):
                 return None
+
+    def elements_to_last_comma(self) -> list[Any] | None:
+        """Every element from here to the buffer's last comma, consumed with that comma; None when there is no such
+        run of whole elements (then `value` decodes the next one, and reports any error)."""
+        if len(self.buffer) - self.position < self.chunk_bytes // 2:
+            self.fill(self.chunk_bytes)
+        cut = self.buffer.rfind(",", self.position)
+        if cut <= self.position:
+            return None
+        try:
+            elements = self.decoder.decode("[" + self.buffer[self.position : cut] + "]")
+        except json.JSONDecodeError:
+            self.bulk_failures += 1
+            return None
+        if not elements:  # only whitespace before the comma: a missing element, which `value` reports
+            return None
+        self.position = cut + 1
+        return elements
 
     def value(self) -> Any:
         """Decode the next element, reading more while it is incomplete."""

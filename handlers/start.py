@@ -12,12 +12,15 @@ Size 0 is refused ("size must be at least 1") rather than answered with an empty
 result files to check, and a job of nothing is far more often a typo than a request.
 
 The items go to the store as one JSON array, read by the Map's ItemReader, so the job size is not bounded by the
-256 KiB state payload limit.
+256 KiB state payload limit. The array is written in chunks as the items are generated, so a job of 10^8 items
+never holds its item list (nor its JSON) in the function's memory.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from handlers import environment, workloads
@@ -25,13 +28,15 @@ from handlers.errors import InvalidInput
 from handlers.inputs import describe
 from handlers.store import store
 
+CHUNK_ITEMS = 65_536  # items encoded at a time: a few hundred KB of JSON
+
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     execution_input, execution = unpack(event)
     job, values = plan(execution_input, max_items=environment.max_items())
     bucket = environment.results_bucket()
     key = f"items/{execution}.json"
-    store().put(bucket, key, json.dumps(values, separators=(",", ":")).encode())
+    store().put(bucket, key, json_array_chunks(values))
     return {"job": job, "items": {"Bucket": bucket, "Key": key}, "results_prefix": f"results/{execution}"}
 
 
@@ -44,15 +49,27 @@ def unpack(event: Any) -> tuple[Any, str]:
     return event["input"], execution
 
 
-def plan(execution_input: Any, *, max_items: int) -> tuple[dict[str, Any], list[Any]]:
-    """The job description and its item values, or InvalidInput; pure, so every check is testable without a store."""
+def json_array_chunks(values: Iterable[Any], per_chunk: int = CHUNK_ITEMS) -> Iterator[bytes]:
+    """`values` as one compact JSON array, in chunks of `per_chunk` items."""
+    source = iter(values)
+    separator = b"["
+    while chunk := list(itertools.islice(source, per_chunk)):
+        yield separator + json.dumps(chunk, separators=(",", ":")).encode()[1:-1]
+        separator = b","
+    yield b"]" if separator == b"," else b"[]"
+
+
+def plan(execution_input: Any, *, max_items: int) -> tuple[dict[str, Any], Collection[Any]]:
+    """The job description and its item values, or InvalidInput; pure, so every check is testable without a store.
+    The values are the workload's own collection (a range: nothing is listed)."""
     if not isinstance(execution_input, dict):
         raise InvalidInput(
             f'the execution input must be a JSON object such as {{"size": 1024}}, got {describe(execution_input)}'
         )
     workload = workloads.get(execution_input.get("workload", workloads.DEFAULT))
     params = workloads.params_for(workload, execution_input, max_items=max_items)
-    values = list(workload.items(params))
+    items = workload.items(params)
+    values = items if isinstance(items, Collection) else list(items)
     if len(values) > max_items:
         raise InvalidInput(
             f"workload {workload.NAME!r} makes {len(values)} items from this input, above the deployment's limit of "

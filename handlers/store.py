@@ -7,9 +7,10 @@ setting HPC_LOCAL_STORE to a directory; bucket `B`, key `K` then live at `<dir>/
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -25,9 +26,12 @@ class Stream(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...  # positional: S3 bodies and files name it differently
 
 
+Body = bytes | Iterable[bytes]  # an object's content, whole or as chunks written in turn (never all held at once)
+
+
 class Store(Protocol):
     def open(self, bucket: str, key: str) -> Stream: ...
-    def put(self, bucket: str, key: str, body: bytes) -> None: ...
+    def put(self, bucket: str, key: str, body: Body) -> None: ...
     def list(self, bucket: str, prefix: str) -> Iterator[tuple[str, int]]: ...
 
 
@@ -45,8 +49,12 @@ class S3Store:
         except self.client.exceptions.NoSuchKey:
             raise ObjectMissing(f"s3://{bucket}/{key} does not exist") from None
 
-    def put(self, bucket: str, key: str, body: bytes) -> None:
-        self.client.put_object(Bucket=bucket, Key=key, Body=body)
+    def put(self, bucket: str, key: str, body: Body) -> None:
+        if isinstance(body, bytes):
+            self.client.put_object(Bucket=bucket, Key=key, Body=body)
+        else:
+            # boto3's managed upload reads the chunks as a file, in parts of a few MB (multipart past 8 MB).
+            self.client.upload_fileobj(_ChunkFile(body), bucket, key)
 
     def list(self, bucket: str, prefix: str) -> Iterator[tuple[str, int]]:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -70,13 +78,18 @@ class LocalStore:
         except FileNotFoundError:
             raise ObjectMissing(f"{bucket}/{key} does not exist in the local store {self.root}") from None
 
-    def put(self, bucket: str, key: str, body: bytes) -> None:
+    def put(self, bucket: str, key: str, body: Body) -> None:
         # Write then rename, so a reader never sees half an object (S3 puts are atomic too).
         path = self.path(bucket, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".put-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in [body] if isinstance(body, bytes) else body:
+                    out.write(chunk)
+        except BaseException:
+            os.unlink(temporary)
+            raise
         os.replace(temporary, path)
 
     def list(self, bucket: str, prefix: str) -> Iterator[tuple[str, int]]:
@@ -87,6 +100,27 @@ class LocalStore:
             key = path.relative_to(base).as_posix()
             if path.is_file() and key.startswith(prefix) and not path.name.startswith(".put-"):
                 yield key, path.stat().st_size
+
+
+class _ChunkFile(io.RawIOBase):
+    """Chunks of bytes read as one file, for uploads that take a file object."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, b"")
+            if not self._pending:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
 
 
 def store() -> Store:

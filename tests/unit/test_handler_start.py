@@ -161,3 +161,40 @@ def test_a_malformed_start_event_says_what_it_must_be(local_store, event, messag
     with pytest.raises(InvalidInput) as raised:
         start.handler(event, None)
     assert str(raised.value).startswith(message)
+
+
+@mock_aws
+def test_a_large_item_list_is_uploaded_in_parts_to_s3(monkeypatch):
+    # GIVEN the S3 store and an item list of about 20 MB, past boto3's multipart threshold of 8 MB
+    monkeypatch.delenv("HPC_LOCAL_STORE", raising=False)
+    monkeypatch.setenv("RESULTS_BUCKET", BUCKET)
+    monkeypatch.setenv("MAX_ITEMS", "3000000")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    store._s3_store.cache_clear()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    # WHEN the job starts
+    output = start.handler({"input": {"workload": "sum-squares", "size": 2_500_000}, "execution": "big"}, None)
+    # THEN the object is the whole array, written from chunks
+    body = s3.get_object(Bucket=BUCKET, Key=output["items"]["Key"])["Body"].read()
+    assert len(body) > 8 * 1024 * 1024
+    assert json.loads(body) == list(range(2_500_000))
+    store._s3_store.cache_clear()
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 64])
+@pytest.mark.parametrize("per_chunk", [1, 3, 64, 1000])
+def test_item_chunks_join_into_one_compact_json_array(count, per_chunk):
+    values = [{"k": i, "s": "é,]"} if i % 3 else i for i in range(count)]
+    body = b"".join(start.json_array_chunks(values, per_chunk))
+    assert body == json.dumps(values, separators=(",", ":")).encode()
+
+
+def test_the_local_store_leaves_no_object_when_the_chunks_fail(tmp_path):
+    def failing_chunks():
+        yield b"[1,"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.LocalStore(tmp_path).put("b", "items/x.json", failing_chunks())
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []

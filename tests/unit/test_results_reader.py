@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers import results
 from handlers.results import CorruptResults, json_array
@@ -286,3 +288,35 @@ def test_context_shows_at_most_40_characters():
     with pytest.raises(CorruptResults) as raised:
         decode(b"[1] " + b"y" * 100, chunk_bytes=1 << 20)
     assert str(raised.value) == f"unexpected data after the array: {'y' * 40!r} at character 4"
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(JSON_VALUES, max_size=40), st.sampled_from([1, 3, 16, 64, 4096]), st.sampled_from(["", " ", "\n "]))
+def test_buffer_at_a_time_decoding_gives_every_element_as_json_loads(values, chunk_bytes, space):
+    # Cuts at commas inside strings or nested values must never be taken for cuts between elements.
+    text = json.dumps(values, ensure_ascii=False, separators=(f"{space},{space}", ":"))
+    assert decode(text.encode(), chunk_bytes) == values
+
+
+def test_a_long_array_of_numbers_is_decoded_a_buffer_at_a_time():
+    reader = results._ArrayReader(io.BytesIO(json.dumps(list(range(50_000))).encode()), 1 << 16)
+    assert reader.next_token() == "["
+    reader.position += 1
+    elements = reader.elements_to_last_comma()
+    assert elements == list(range(len(elements))) and len(elements) > 1000
+
+
+@pytest.mark.parametrize(
+    "text", ["[1,,2]", "[1,2,]", "[ , 1]", "[1 2]", "[1,2", "[1,2]x", "[1,[2,3]", '[1,{"a":1,}]', "[1,2,3,4,5,6,z]"]
+)
+@pytest.mark.parametrize("chunk_bytes", [1, 4, 1 << 16])
+def test_malformed_arrays_are_refused_whatever_the_buffering(text, chunk_bytes):
+    with pytest.raises(CorruptResults):
+        decode(text.encode(), chunk_bytes)
