@@ -45,8 +45,9 @@ def integer_items(items: Any, *, minimum: int, maximum: int | None = None) -> li
     an event may be sent by hand."""
     if not isinstance(items, list) or not items:
         raise InvalidInput(f"items must be a non-empty array, got {describe(items)}")
-    if all(type(item) is int for item in items):  # the usual batch, checked in bulk (bool is not `int` here)
-        if min(items) >= minimum and (maximum is None or max(items) <= maximum):
-            return items
+    # The usual batch, plain ints (bool is not `int` here), is checked in bulk.
+    plain = all(type(item) is int for item in items)
+    if plain and min(items) >= minimum and (maximum is None or max(items) <= maximum):
+        return items
     # Item by item: whole floats become ints, and the first bad item is the one the error names.
     return [integer("item", item, minimum=minimum, maximum=maximum) for item in items]
