@@ -46,7 +46,7 @@ def integer_items(items: Any, *, minimum: int, maximum: int | None = None) -> li
     if not isinstance(items, list) or not items:
         raise InvalidInput(f"items must be a non-empty array, got {describe(items)}")
     # The usual batch, plain ints (bool is not `int` here), is checked in bulk.
-    plain = all(type(item) is int for item in items)
+    plain = set(map(type, items)) == {int}
     if plain and min(items) >= minimum and (maximum is None or max(items) <= maximum):
         return items
     # Item by item: whole floats become ints, and the first bad item is the one the error names.

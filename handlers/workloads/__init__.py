@@ -77,7 +77,30 @@ def get(name: Any) -> Workload:
 
 
 def params_for(workload: Workload, fields: Mapping[str, Any], *, max_items: int | None = None) -> dict[str, Any]:
-    """Check an input's fields (or a job's params) against the workload and return the normalized params."""
+    """Check an input's fields (or a job's params) against the workload and return the normalized params.
+
+    A warm process checks the same job's params for every batch it computes, so the outcome for params it has seen
+    is remembered (parse is pure and idempotent); a refusal is never remembered, so it is always raised afresh.
+    """
+    try:
+        # Types are part of the key: True == 1 and 1.0 == 1 in Python, but a boolean size is refused.
+        key = (workload.NAME, max_items, frozenset((name, type(value), value) for name, value in fields.items()))
+    except TypeError:  # an unhashable field value (a list or object): check it every time
+        return _checked_params(workload, fields, max_items)
+    known = _known_params.get(key)
+    if known is None:
+        known = _checked_params(workload, fields, max_items)
+        if len(_known_params) >= _KNOWN_PARAMS:
+            _known_params.clear()
+        _known_params[key] = known
+    return dict(known)
+
+
+_KNOWN_PARAMS = 64
+_known_params: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _checked_params(workload: Workload, fields: Mapping[str, Any], max_items: int | None) -> dict[str, Any]:
     accepted = [*GENERIC_FIELDS, *workload.OPTIONS]
     unknown = sorted(set(fields) - set(accepted))
     if unknown:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from handlers.results import CorruptResults, json_array
+from handlers.results import CorruptResults, json_array_runs
 from handlers.store import LocalStore, ObjectMissing
 from hpc.engine import templates
 from hpc.engine.errors import StatesError
@@ -35,18 +35,19 @@ def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store
         raise StatesError("States.ItemReaderFailed", f"The specified key does not exist: {error}") from None
     except (OSError, ValueError) as error:
         raise StatesError("States.ItemReaderFailed", f"Cannot read s3://{bucket}/{key}: {error}") from None
-    items = _items(stream, bucket, key, config.get("InputType"))
+    items = itertools.chain.from_iterable(_runs(stream, bucket, key, config.get("InputType")))
     return itertools.islice(items, config["MaxItems"]) if "MaxItems" in config else items
 
 
-def _items(stream: IO[bytes], bucket: str, key: str, input_type: str | None) -> Iterator[Any]:
+def _runs(stream: IO[bytes], bucket: str, key: str, input_type: str | None) -> Iterator[list[Any]]:
+    """The items in runs (lists), so that iterating them costs no Python call per item."""
     try:
         if input_type == "JSONL":
             for line in stream:
                 if line.strip():
-                    yield json.loads(line)
+                    yield [json.loads(line)]
         else:
-            yield from json_array(stream)
+            yield from json_array_runs(stream)
     except CorruptResults as error:
         if "expected a JSON array" in str(error) and "the end of the file" not in str(error):
             # AWS's fixed text for a JSON object (or any other value) where an array was expected.

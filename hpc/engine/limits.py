@@ -11,6 +11,7 @@ ones: templates, ResultPath and the Lambda emulation all copy), and only the las
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from hpc.engine.errors import StatesError
@@ -21,6 +22,7 @@ _SUMMED_KEYS = 8  # objects with at most this many keys are sized field by field
 
 _known: dict[int, tuple[Any, str, int]] = {}  # id(value) -> (value, its JSON, its UTF-8 size)
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode_string: Any = json.encoder.encode_basestring  # the encoder's own (C) quoting of a str, ensure_ascii off
 
 
 def to_json(value: Any) -> str:
@@ -44,18 +46,28 @@ def utf8_size(text: str) -> int:
 
 
 def payload_size(value: Any) -> int:
+    kind = type(value)
+    if kind is str:
+        return utf8_size(_encode_string(value))
+    if kind is int:
+        return len(int.__repr__(value))  # what the encoder writes for an int (not for a bool, another type)
     known = _known.get(id(value))
     if known is not None and known[0] is value:
         return known[2]
-    if type(value) is dict and 0 < len(value) <= _SUMMED_KEYS:
+    if kind is dict and 0 < len(value) <= _SUMMED_KEYS:
         # {"k":v,...}: braces, commas, colons, then each key and value; exact, as compact JSON has no other bytes.
         size = 1 + 2 * len(value)
         for key, item in value.items():
             if type(key) is not str:
                 return utf8_size(_encode(value))
-            size += utf8_size(_encode(key)) + payload_size(item)
+            size += _key_size(key) + payload_size(item)
         return size
     return utf8_size(_encode(value))
+
+
+@lru_cache(maxsize=1024)
+def _key_size(key: str) -> int:
+    return utf8_size(_encode_string(key))
 
 
 def check_payload(value: Any, state: str, what: str = "result") -> None:

@@ -57,3 +57,19 @@ def test_compute_refuses_an_empty_or_non_list_batch_by_name(workload, items, sho
     # An event may be sent by hand: no batch is a ValueError from max([]) or a string iterated character by character.
     with pytest.raises(InvalidInput, match=f"non-empty array, got {re.escape(shown)}$"):
         workload.compute(items, small_params(workload))
+
+
+def test_remembered_params_never_stand_in_for_an_equal_value_of_another_type():
+    # GIVEN the params of size 1 checked (and remembered)
+    workload = workloads.get("sum-squares")
+    assert workloads.params_for(workload, {"size": 1}) == {"size": 1}
+    # THEN size true is still refused, although True == 1 in Python
+    with pytest.raises(InvalidInput, match="whole number"):
+        workloads.params_for(workload, {"size": True})
+
+
+def test_remembered_params_are_a_fresh_copy_each_time():
+    workload = workloads.get("sum-squares")
+    first = workloads.params_for(workload, {"size": 5})
+    first["size"] = 99
+    assert workloads.params_for(workload, {"size": 5}) == {"size": 5}

@@ -1,0 +1,60 @@
+"""CPU per unbatched Map child: the whole pipeline's CPU time (parent and workers: item list, reader, interpreter,
+Lambda emulation, records, result files, sum) per child, as the marginal cost between two run sizes, so start-up
+is not counted.
+
+Runs `hpc run --workload sum-squares --size N --set maxItemsPerBatch=1` (one child per item) at a small and a large N,
+interleaved and repeated; CPU is the process's and its workers' user+system time. Goal: at most 25 us per child.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+
+from benchmarks.processes import HPC, load_average, timed
+from benchmarks.report import publish
+
+GOAL_US = 25.0
+
+
+def command(size: int) -> list[str]:
+    return [
+        str(HPC), "run", "--workload", "sum-squares", "--size", str(size), "--set", "maxItemsPerBatch=1",
+        "--set", f"maxItems={size}", "--json", "--no-progress",
+    ]  # fmt: skip
+
+
+def run(size: int) -> float:
+    done = timed(command(size))
+    output = json.loads(done.stdout)
+    if output["items"] != size or int(output["result"]) != (size - 1) * size * (2 * size - 1) // 6:
+        raise SystemExit(f"wrong total for {size} items: {output}")
+    return done.cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/RESULTS.md alone")
+    args = parser.parse_args()
+    small, large = [], []
+    for _ in range(args.repeat):
+        small.append(run(args.small))
+        large.append(run(args.large))
+    per_child_us = (statistics.median(large) - statistics.median(small)) / (args.large - args.small) * 1e6
+    body = (
+        "| children | CPU s (median) |\n|---:|---:|\n"
+        f"| {args.small:,} | {statistics.median(small):.2f} |\n| {args.large:,} | {statistics.median(large):.2f} |\n\n"
+        f"CPU per unbatched child: **{per_child_us:.1f} us** (goal: at most {GOAL_US:g} us) "
+        f"{'met' if per_child_us <= GOAL_US else 'NOT met'}. Marginal whole-pipeline CPU (parent and workers, user "
+        f"and system) between the two sizes, medians of {args.repeat} interleaved runs each; totals checked against "
+        f"the closed form. Load average (1 min) at the end: {load_average()} on 2 cores (shared)."
+    )
+    publish("CPU per unbatched child", "child_cost", body, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
