@@ -10,7 +10,6 @@ from concurrent.futures import ProcessPoolExecutor
 
 from handlers import workloads
 
-
 WORKLOAD = workloads.get(sys.argv[4] if len(sys.argv) > 4 else "sum-squares")
 
 
