@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +22,9 @@ from handlers.results import CorruptResults, json_array_runs
 from handlers.store import LocalStore, ObjectMissing
 from hpc.engine import templates
 from hpc.engine.errors import StatesError
+
+# json_array's complaint when the object holds another JSON value (object, string, number, true, false, null).
+_NOT_AN_ARRAY = re.compile(r"expected a JSON array, found '[{\"0-9tfn-]")
 
 
 def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store_root: Path) -> Iterator[Any]:
@@ -49,7 +53,7 @@ def _runs(stream: IO[bytes], bucket: str, key: str, input_type: str | None) -> I
         else:
             yield from json_array_runs(stream)
     except CorruptResults as error:
-        if "expected a JSON array" in str(error) and "the end of the file" not in str(error):
+        if _NOT_AN_ARRAY.search(str(error)):
             # AWS's fixed text for a JSON object (or any other value) where an array was expected.
             raise StatesError(
                 "States.ItemReaderFailed", "Attempting to map over non-iterable node.", located=True

@@ -50,58 +50,13 @@ def evaluate_expression(expression: str, data: Any, context: dict[str, Any] | No
 
 def evaluate(template: Any, data: Any, context: dict[str, Any] | None) -> Any:
     """The template's value for `data`; States.Runtime / States.IntrinsicFailure when a dynamic field fails."""
-    plain = _plain_templates.get(id(template))
-    if (plain is None or plain[0] is not template) and type(template) is dict:
-        if len(_plain_templates) >= _PLAIN_TEMPLATES:
-            _plain_templates.clear()
-        plain = _plain_templates[id(template)] = (template, _plain_fields(template))
-    if plain is not None and plain[0] is template and plain[1] is not None:
-        # Every field static or a plain path (most templates): read directly, in the template's order.
-        out: dict[str, Any] = {}
-        for key, value, fields, from_context in plain[1]:
-            if fields is None:
-                out[key] = value
-                continue
-            found = context if from_context else data
-            for name in fields:
-                if not isinstance(found, dict) or name not in found:
-                    return _evaluate(template, data, context)  # let the general way raise its error
-                found = found[name]
-            out[key] = found
-        return out
-    return _evaluate(template, data, context)
-
-
-_PLAIN_TEMPLATES = 256
-# id(template) -> (template, its fields when each is a scalar or a plain path, else None); definitions live long and
-# are few, so templates are looked at once each (the entry keeps the template, so its id is not reused meanwhile).
-_Field = tuple[str, Any, tuple[str, ...] | None, bool]  # output key, static value, or path fields and whether `$$`
-_plain_templates: dict[int, tuple[Any, list[_Field] | None]] = {}
-
-
-def _plain_fields(template: dict[str, Any]) -> list[_Field] | None:
-    fields: list[_Field] = []
-    for key, value in template.items():
-        if key.endswith(".$"):
-            names = paths.plain_fields(value) if isinstance(value, str) else None
-            if names is None:
-                return None
-            fields.append((key[:-2], None, names, paths.is_context_path(value)))
-        elif isinstance(value, dict | list):
-            return None
-        else:
-            fields.append((key, value, None, False))
-    return fields
-
-
-def _evaluate(template: Any, data: Any, context: dict[str, Any]) -> Any:
     if isinstance(template, dict):
         out: dict[str, Any] = {}
         for key, value in template.items():
             if key.endswith(".$"):
                 out[key[:-2]] = evaluate_expression(value, data, context, field=key)
             else:
-                out[key] = _evaluate(value, data, context)
+                out[key] = evaluate(value, data, context)
         return out
     if isinstance(template, list):
         return [evaluate(value, data, context) for value in template]
