@@ -146,3 +146,17 @@ def test_report_into_a_file_is_refused_before_anything_runs(tmp_path):
     assert done.returncode == 2
     assert done.stderr == f"error: UsageError: --report {target}: exists and is not a folder\n"
     assert done.stdout == ""
+
+
+def test_report_of_a_run_with_retries_and_a_tolerated_failure_counts_both(tmp_path):
+    # GIVEN 4 batches of 10 items: the batch holding item 3 is throttled twice, the one holding 25 always fails
+    faults = {"throttled": {"3": 2}, "permanent": [25], "log": str(tmp_path)}
+    settings = ["--set", "maxItemsPerBatch=10", "--set", "toleratedFailurePercentage=50"]
+    # WHEN it runs with a report
+    done = hpc("run", "--size", "40", *settings, "--report", str(tmp_path / "r"), faults=faults)
+    # THEN the run ends incomplete, and the page counts the retries and the failed child and its items
+    assert done.returncode == 3, done.stderr
+    page = html.unescape((tmp_path / "r" / "report.html").read_text())
+    assert "30 succeeded, 10 failed (of 40)" in page
+    assert "3 succeeded, 1 failed" in page
+    assert re.search(r"<th>retries</th><td><code>2</code>", page)
