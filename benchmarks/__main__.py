@@ -12,7 +12,7 @@ import sys
 import time
 
 QUICK_ARGUMENTS = {"kernel": ["--items", "300,400", "--no-write"]}
-BENCHMARKS = ("kernel", "end_to_end", "million", "sum_memory", "engine_memory", "batching_timelines")
+BENCHMARKS = ("kernel", "end_to_end", "million", "sum_memory", "engine_memory", "batching_timelines", "engine_child")
 
 
 def main() -> None:

@@ -77,14 +77,13 @@ class Context(dict[str, Any]):
     """The context object (`$$`), carrying the workflow variables in scope, which `$name` paths read."""
 
     __slots__ = ("variables",)
-
-    def __init__(self, *args: Any, variables: Scope | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.variables = variables
+    variables: Scope | None
 
     def with_map_item(self, index: int, value: Any) -> Context:
         """This context plus `Map.Item`, as an ItemSelector sees it."""
-        return Context(self, Map={"Item": {"Index": index, "Value": value}}, variables=self.variables)
+        context = Context(self, Map={"Item": {"Index": index, "Value": value}})
+        context.variables = self.variables
+        return context
 
 
 def context_object(
@@ -93,30 +92,28 @@ def context_object(
     state: dict[str, Any] = {"EnteredTime": timestamp(), "Name": state_name}
     if retry_count is not None:
         state["RetryCount"] = retry_count
-    return Context(
-        {
-            "Execution": {
-                "Id": execution.arn,
-                "Input": execution.input,
-                "Name": execution.name,
-                "RoleArn": ROLE_ARN,
-                "StartTime": execution.start_time,
-                "RedriveCount": 0,
-            },
-            "State": state,
-            "StateMachine": {"Id": execution.state_machine_arn, "Name": execution.state_machine_name},
+    context = Context(
+        Execution={
+            "Id": execution.arn,
+            "Input": execution.input,
+            "Name": execution.name,
+            "RoleArn": ROLE_ARN,
+            "StartTime": execution.start_time,
+            "RedriveCount": 0,
         },
-        variables=variables,
+        State=state,
+        StateMachine={"Id": execution.state_machine_arn, "Name": execution.state_machine_name},
     )
+    context.variables = variables
+    return context
 
 
 class Interpreter:
-    def __init__(self, machine: dict[str, Any], runtime: Runtime, variables: Scope | None = None) -> None:
-        from hpc.engine.states import KINDS  # the state modules import this one
+    kinds: dict[str, Any] = {}  # hpc.engine.states.KINDS, set when that package is imported (it imports this module)
 
+    def __init__(self, machine: dict[str, Any], runtime: Runtime, variables: Scope | None = None) -> None:
         self.machine = machine
         self.runtime = runtime
-        self.kinds = KINDS
         self.retries = 0  # retries made by this run, nested machines included (a Map child's span reports them)
         self.parent: Interpreter | None = None
         self.variables = variables if variables is not None else Scope()

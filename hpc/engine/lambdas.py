@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
+import random
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from hpc.engine import limits
@@ -112,7 +113,8 @@ def event_from_payload(payload: Any) -> Any:
 
 @dataclass(frozen=True)
 class Invocation:
-    """A successful invoke: the decoded response, its request id and the size of the response body in bytes."""
+    """A successful invoke: the decoded response, its request id and the size of the response body in bytes (the
+    body is compact JSON, so this is also the payload's size as Step Functions counts it)."""
 
     payload: Any
     request_id: str
@@ -135,7 +137,7 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
     if isinstance(returned, bytes | bytearray):
         return Invocation(_decode_body(bytes(returned)), context.aws_request_id, len(returned))
     try:
-        body = json.dumps(returned)
+        body = limits.to_json(returned)
     except (TypeError, ValueError) as error:
         raise StatesError(
             "Runtime.MarshalError",
@@ -159,25 +161,48 @@ def _decode_body(body: bytes) -> Any:
         return text
 
 
+def integration_result_size(invocation: Invocation) -> int:
+    """The size in bytes of `integration_result(invocation)` as compact JSON, without encoding it: the metadata's
+    values have fixed lengths except Content-Length, so its size depends only on that number's digits."""
+    return _metadata_size(len(str(invocation.body_bytes))) + invocation.body_bytes
+
+
+@lru_cache(maxsize=32)
+def _metadata_size(content_length_digits: int) -> int:
+    sample = Invocation(None, str(uuid.UUID(int=0)), 10 ** (content_length_digits - 1))
+    return len(_compact(integration_result(sample)).encode()) - len("null")
+
+
 def integration_result(invocation: Invocation) -> dict[str, Any]:
     """The lambda:invoke task result for `invocation`, with the SDK metadata Step Functions includes."""
     request_id = invocation.request_id
-    headers = {
-        "Connection": "keep-alive",
-        "Content-Length": str(invocation.body_bytes),
-        "Content-Type": "application/json",
-        "Date": _http_date(),
-        "X-Amz-Executed-Version": "$LATEST",
-        "x-amzn-Remapped-Content-Length": "0",
-        "x-amzn-RequestId": request_id,
-        "X-Amzn-Trace-Id": f"root=1-{int(time.time()):08x}-{os.urandom(12).hex()};sampled=0",
-    }
+    length = str(invocation.body_bytes)
+    date = _http_date()
+    trace = f"root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};sampled=0"
     return {
         "ExecutedVersion": "$LATEST",
         "Payload": invocation.payload,
         "SdkHttpMetadata": {
-            "AllHttpHeaders": {key: [headers[key]] for key in _ALL_HEADERS_ORDER},
-            "HttpHeaders": headers,
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": ["$LATEST"],
+                "x-amzn-Remapped-Content-Length": ["0"],
+                "Connection": ["keep-alive"],
+                "x-amzn-RequestId": [request_id],
+                "Content-Length": [length],
+                "Date": [date],
+                "X-Amzn-Trace-Id": [trace],
+                "Content-Type": ["application/json"],
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Length": length,
+                "Content-Type": "application/json",
+                "Date": date,
+                "X-Amz-Executed-Version": "$LATEST",
+                "x-amzn-Remapped-Content-Length": "0",
+                "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": trace,
+            },
             "HttpStatusCode": 200,
         },
         "SdkResponseMetadata": {"RequestId": request_id},
@@ -185,16 +210,6 @@ def integration_result(invocation: Invocation) -> dict[str, Any]:
     }
 
 
-_ALL_HEADERS_ORDER = (
-    "X-Amz-Executed-Version",
-    "x-amzn-Remapped-Content-Length",
-    "Connection",
-    "x-amzn-RequestId",
-    "Content-Length",
-    "Date",
-    "X-Amzn-Trace-Id",
-    "Content-Type",
-)
 _last_date: tuple[int, str] = (-1, "")
 
 

@@ -201,9 +201,18 @@ def test_lambda_invoke_result_has_the_sdk_metadata(make_engine):
     request_id = output["SdkResponseMetadata"]["RequestId"]
     assert metadata["HttpStatusCode"] == 200
     assert metadata["HttpHeaders"]["x-amzn-RequestId"] == request_id
-    assert metadata["HttpHeaders"]["Content-Length"] == str(len(json.dumps({"a": 1})))
+    assert metadata["HttpHeaders"]["Content-Length"] == str(len('{"a":1}'))
     assert metadata["AllHttpHeaders"]["Content-Type"] == ["application/json"]
     assert metadata["HttpHeaders"]["Date"].endswith(" GMT")
+
+
+@pytest.mark.parametrize("payload", [None, {}, "é" * 7, list(range(2000)), {"k": "x" * 99_999}, 12345.5])
+def test_the_integration_result_size_is_known_without_encoding_it(payload):
+    from hpc.engine import lambdas, limits
+
+    body = limits.to_json(payload)
+    invocation = lambdas.Invocation(payload, "0f8fad5b-d9cb-469f-a165-70867728950e", len(body.encode()))
+    assert lambdas.integration_result_size(invocation) == limits.payload_size(lambdas.integration_result(invocation))
 
 
 @pytest.mark.parametrize("parameters", [{"FunctionName": "echo", "Payload": None}, {"FunctionName": "echo"}])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from hpc.engine.interpreter import Interpreter
 from hpc.engine.states import choice, fail, map_state, parallel, pass_state, succeed, task, wait
 
 KINDS: dict[str, ModuleType] = {
@@ -24,3 +25,4 @@ KINDS: dict[str, ModuleType] = {
     "Succeed": succeed,
     "Fail": fail,
 }
+Interpreter.kinds = KINDS

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hpc.engine import checks, dataflow, error_handling, jsonata_language, lambdas, limits, templates
-from hpc.engine.errors import InvalidDefinition
+from hpc.engine.errors import InvalidDefinition, StatesError
 from hpc.engine.interpreter import Context, Execution, Interpreter
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -84,8 +84,7 @@ def run(
             if "Parameters" in state:
                 effective = templates.evaluate(state["Parameters"], effective, context)
         limits.check_payload(effective, name, "input after Parameters")
-        result = _call(interpreter, state["Resource"], effective, execution)
-        limits.check_payload(result, name, "result")
+        result = _call(interpreter, name, state["Resource"], effective, execution)
         if jsonata:
             return dataflow.jsonata_finish(
                 name, state, {**bindings, "states": {**bindings["states"], "result": result}}, result, context
@@ -98,8 +97,9 @@ def run(
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
 
 
-def _call(interpreter: Interpreter, resource: str, effective: Any, execution: Execution) -> Any:
-    """The task's result: the integration's response (lambda:invoke) or the function's own result (an ARN)."""
+def _call(interpreter: Interpreter, name: str, resource: str, effective: Any, execution: Execution) -> Any:
+    """The task's result: the integration's response (lambda:invoke) or the function's own result (an ARN);
+    States.DataLimitExceeded when it is over 256 KiB (its size known from the response body, not re-encoded)."""
     if resource == LAMBDA_INVOKE:
         function = effective.get("FunctionName") if isinstance(effective, dict) else None
         event = lambdas.event_from_payload(effective.get("Payload") if isinstance(effective, dict) else None)
@@ -111,4 +111,8 @@ def _call(interpreter: Interpreter, resource: str, effective: Any, execution: Ex
     if key is None or not isinstance(function, str):
         raise lambdas.not_found(str(function))
     invocation = lambdas.invoke(handlers[key], function, event)
-    return lambdas.integration_result(invocation) if resource == LAMBDA_INVOKE else invocation.payload
+    wrapped = resource == LAMBDA_INVOKE
+    size = lambdas.integration_result_size(invocation) if wrapped else invocation.body_bytes
+    if size > limits.MAX_PAYLOAD_BYTES:
+        raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(name))
+    return lambdas.integration_result(invocation) if wrapped else invocation.payload
