@@ -3,8 +3,6 @@ bracket-quoted names, AWS's fixed error causes, and the Lambda integration's sha
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from toy_machine import machine, task
 
