@@ -1,16 +1,27 @@
-"""Start task -> Distributed Map over the compute function -> Sum task, as a plain dict.
+"""Start task -> Route -> a Distributed Map over the compute function -> Sum task, as a plain dict.
+
+One Map per kind of item source, all fanning out the same compute function into the same ResultWriter prefix and
+the same Sum: `Compute` reads the item list the start function writes for generated jobs; `ComputeObjects` lists an
+S3 prefix (s3:listObjectsV2), `ComputeRows` reads a CSV object's rows, `ComputeLines` a JSON Lines object's lines and
+`ComputeArray` a JSON array object's elements. The ItemReader's Resource and InputType cannot be paths, so the Choice
+`Route` picks the Map from the start function's `"reader"`. The data Maps put `$$.Map.Item.Index` beside each item,
+which is how the sum accounts for every item of a job whose count nobody knew up front (handlers/coverage.py), and cap
+each batch at 256 KiB as well as at maxItemsPerBatch items, because rows and listing entries have no fixed size.
 
 Data contract between the states (every field a Lambda sees or returns):
 
 - execution input: the user's job, e.g. `{"size": 1024}` or `{"workload": "monte-carlo-pi", "size": 100}`.
 - Start payload: `{"input": <execution input>, "execution": <execution name>}`.
-- Start output (the state's whole output, via OutputPath):
-  `{"job": {"workload", "params", "items"}, "items": {"Bucket", "Key"}, "results_prefix": "results/<execution>"}`.
+- Start output (the state's whole output, via OutputPath): `{"job": {"workload", "params", "items"}, "reader",
+  "items": {"Bucket", "Key" | "Prefix"}, "results_prefix": "results/<execution>"}`; "reader" is "generated" or a
+  data source kind, and a data job's "items" count is null.
   The item list lives in S3 and the Map reads it with an ItemReader, so no job is bounded by the 256 KiB payload limit.
 - Compute payload: one item `{"item": <value>, "job": <job>}`, or a batch
   `{"Items": [<value>, ...], "BatchInput": {"job": <job>}}`; output `{"items": <count>, "partial": <workload partial>}`.
+  From a data Map: `{"item", "index", "job"}`, or a batch whose Items are `{"index", "value"}`.
 - Map output, at `$.results`: `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key": ".../manifest.json"}}`.
-- Sum payload: `{"job", "results"}`; output `{"workload", "items", "complete", "result", ...}`.
+- Sum payload: `{"job", "results", "execution"}`; output `{"workload", "items", "complete", "result", ...}`, or for
+  an output past 64 KiB a summary with `"result_object": {"Bucket", "Key", "Size"}` (outputs/<execution>/result.json).
 - When the Map fails (failures past the tolerance), the sum function is called with
   `{"job", "results_prefix", "failure": {"Error", "Cause"}}` and raises `ItemsFailed` naming the failed items.
 - Named errors raised by the functions (InvalidInput, IncompleteResults, ItemsFailed) end in the `Failed` state, whose
@@ -19,6 +30,7 @@ Data contract between the states (every field a Lambda sees or returns):
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +42,56 @@ LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 MAP_LABEL = "compute"
 ITEMS_PREFIX = "items"
 RESULTS_PREFIX = "results"
+OUTPUTS_PREFIX = "outputs"
+S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
+S3_LIST_OBJECTS = "arn:aws:states:::s3:listObjectsV2"
+MAX_BATCH_BYTES = 262_144  # AWS's largest MaxInputBytesPerBatch: a child's whole input stays under 256 KiB
+OBJECT_PARAMETERS = {"Bucket.$": "$.items.Bucket", "Key.$": "$.items.Key"}
+
+
+@dataclass(frozen=True)
+class DataMap:
+    """The Map state that reads one kind of data source."""
+
+    state: str
+    label: str
+    task: str
+    """The compute task inside the Map: state names are unique across the whole machine, nested ones included."""
+    item_reader: dict[str, Any]
+
+
+# Keyed by the start function's "reader" (handlers/datasets.py KINDS).
+DATA_MAPS = {
+    "objects": DataMap(
+        "ComputeObjects",
+        "compute-objects",
+        "ComputeObject",
+        {"Resource": S3_LIST_OBJECTS, "Parameters": {"Bucket.$": "$.items.Bucket", "Prefix.$": "$.items.Prefix"}},
+    ),
+    "csv": DataMap(
+        "ComputeRows",
+        "compute-rows",
+        "ComputeRow",
+        {
+            "Resource": S3_GET_OBJECT,
+            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+            "Parameters": OBJECT_PARAMETERS,
+        },
+    ),
+    "jsonl": DataMap(
+        "ComputeLines",
+        "compute-lines",
+        "ComputeLine",
+        {"Resource": S3_GET_OBJECT, "ReaderConfig": {"InputType": "JSONL"}, "Parameters": OBJECT_PARAMETERS},
+    ),
+    "json": DataMap(
+        "ComputeArray",
+        "compute-array",
+        "ComputeElement",
+        {"Resource": S3_GET_OBJECT, "ReaderConfig": {"InputType": "JSON"}, "Parameters": OBJECT_PARAMETERS},
+    ),
+}
+MAP_LABELS = (MAP_LABEL, *(data_map.label for data_map in DATA_MAPS.values()))
 
 # Errors the functions raise on purpose; their Lambda error Cause is JSON holding the message a user should read.
 USER_FACING_ERRORS = ["InvalidInput", "IncompleteResults", "ItemsFailed"]
@@ -51,7 +113,12 @@ def build_definition(functions: Functions, bucket: str, settings: Settings) -> d
         "StartAt": "Start",
         "States": {
             "Start": start_state(functions.start, settings),
+            "Route": route_state(),
             "Compute": map_state(functions.compute, bucket, settings),
+            **{
+                data_map.state: map_state(functions.compute, bucket, settings, data_map=data_map)
+                for data_map in DATA_MAPS.values()
+            },
             "Sum": sum_state(functions.sum, settings),
             "ReportFailures": report_failures_state(functions.sum, settings),
             "ExplainError": explain_error_state(),
@@ -90,23 +157,37 @@ def catch_user_errors() -> list[dict[str, Any]]:
 
 def start_state(function: str, settings: Settings) -> dict[str, Any]:
     payload = {"input.$": "$", "execution.$": "$$.Execution.Name"}
-    return lambda_task(function, payload, settings, Catch=catch_user_errors(), Next="Compute")
+    return lambda_task(function, payload, settings, Catch=catch_user_errors(), Next="Route")
 
 
-def map_state(function: str, bucket: str, settings: Settings) -> dict[str, Any]:
+def route_state() -> dict[str, Any]:
+    """The Map that reads the job's kind of source; generated items (the default) go to Compute."""
+    return {
+        "Type": "Choice",
+        "Choices": [
+            {"Variable": "$.reader", "StringEquals": kind, "Next": data_map.state}
+            for kind, data_map in DATA_MAPS.items()
+        ],
+        "Default": "Compute",
+    }
+
+
+def map_state(function: str, bucket: str, settings: Settings, data_map: DataMap | None = None) -> dict[str, Any]:
     batched = settings.max_items_per_batch > 1
+    task = data_map.task if data_map else "ComputeItems"
+    item_reader = (
+        data_map.item_reader
+        if data_map
+        else {"Resource": S3_GET_OBJECT, "ReaderConfig": {"InputType": "JSON"}, "Parameters": OBJECT_PARAMETERS}
+    )
     state: dict[str, Any] = {
         "Type": "Map",
-        "Label": MAP_LABEL,
-        "ItemReader": {
-            "Resource": "arn:aws:states:::s3:getObject",
-            "ReaderConfig": {"InputType": "JSON"},
-            "Parameters": {"Bucket.$": "$.items.Bucket", "Key.$": "$.items.Key"},
-        },
+        "Label": data_map.label if data_map else MAP_LABEL,
+        "ItemReader": copy.deepcopy(item_reader),
         "ItemProcessor": {
             "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": settings.execution_type},
-            "StartAt": "ComputeItems",
-            "States": {"ComputeItems": compute_state(function, settings)},
+            "StartAt": task,
+            "States": {task: compute_state(function, settings)},
         },
         "MaxConcurrency": settings.max_concurrency,
         "ToleratedFailurePercentage": settings.tolerated_failure_percentage,
@@ -127,8 +208,13 @@ def map_state(function: str, bucket: str, settings: Settings) -> dict[str, Any]:
     if batched:
         # Items ride as bare values; the job travels once per batch instead of once per item.
         state["ItemBatcher"] = {"MaxItemsPerBatch": settings.max_items_per_batch, "BatchInput": {"job.$": "$.job"}}
+        if data_map:
+            state["ItemBatcher"]["MaxInputBytesPerBatch"] = MAX_BATCH_BYTES
+            state["ItemSelector"] = {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}
     else:
         state["ItemSelector"] = {"item.$": "$$.Map.Item.Value", "job.$": "$.job"}
+        if data_map:
+            state["ItemSelector"]["index.$"] = "$$.Map.Item.Index"
     return state
 
 
@@ -139,7 +225,7 @@ def compute_state(function: str, settings: Settings) -> dict[str, Any]:
 
 
 def sum_state(function: str, settings: Settings) -> dict[str, Any]:
-    payload = {"job.$": "$.job", "results.$": "$.results"}
+    payload = {"job.$": "$.job", "results.$": "$.results", "execution.$": "$$.Execution.Name"}
     return lambda_task(function, payload, settings, Catch=catch_user_errors(), End=True)
 
 

@@ -6,6 +6,9 @@ Events (see asl/definition.py): a single item `{"item": <value>, "job": <job>}` 
 counts add up to the job's before it trusts a total.
 
 The job's params are parsed again here: a hand-sent event gets the same checks as the execution input did.
+
+A data Map puts each item's index beside its value (`{"index", "value"}` in a batch, `"index"` beside `"item"`
+unbatched) so the sum can account for every item (handlers/coverage.py); the workload sees the values alone.
 """
 
 from __future__ import annotations
@@ -24,7 +27,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise InvalidInput(f"the job's params must be an object, got {describe(params)}")
     params = workloads.params_for(workload, params)
+    if workloads.sources(workload):
+        values = data_values(values, event)
     return {"items": len(values), "partial": workload.compute(values, params)}
+
+
+def data_values(values: list[Any], event: dict[str, Any]) -> list[Any]:
+    """The values of a data Map's items, which carry their index (batched: `{"index", "value"}` each)."""
+    if "Items" not in event:
+        return values  # unbatched: the index rides beside "item", which unpack already took
+    if not all(isinstance(item, dict) and "index" in item and "value" in item for item in values):
+        raise InvalidInput(f'a data job\'s batch holds items {{"index", "value"}}, got {describe(values[0])}')
+    return [item["value"] for item in values]
 
 
 def unpack(event: Any) -> tuple[list[Any], dict[str, Any]]:

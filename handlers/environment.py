@@ -7,6 +7,7 @@ error, so it raises RuntimeError rather than one of the named errors.
 
 from __future__ import annotations
 
+import json
 import os
 
 DEFAULT_MAX_ITEMS = 1_000_000
@@ -42,3 +43,15 @@ def _read(name: str, default: float, kind: type[int] | type[float]) -> float:
         return kind(raw)
     except ValueError:
         raise RuntimeError(f"environment variable {name}={raw!r} is not a {kind.__name__}") from None
+
+
+def data_buckets() -> list[str]:
+    """DATA_BUCKETS: a JSON array of the `dataBuckets` entries the stack may read (see handlers/datasets.py)."""
+    raw = os.environ.get("DATA_BUCKETS", "") or "[]"
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        raise RuntimeError(f"environment variable DATA_BUCKETS={raw!r} is not a JSON array") from None
+    if not isinstance(entries, list) or not all(isinstance(entry, str) for entry in entries):
+        raise RuntimeError(f"environment variable DATA_BUCKETS={raw!r} must be a JSON array of strings")
+    return entries

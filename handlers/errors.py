@@ -22,3 +22,7 @@ class ItemsFailed(Exception):
 
 class TransientError(Exception):
     """A fault worth another attempt (e.g. a flaky dependency); the state machine retries it with backoff."""
+
+
+class DataChanged(Exception):
+    """An object of the job's data changed between the Map's listing and its reading; start the job again."""

@@ -211,6 +211,20 @@ def record_items(record: dict[str, Any]) -> list[Any]:
         ) from None
 
 
+def record_indices(record: dict[str, Any]) -> list[Any]:
+    """The `$$.Map.Item.Index` of each item a data Map's child held (asl/definition.py puts it beside the value)."""
+    try:
+        child_input = json.loads(record["Input"])
+        if "Items" in child_input:
+            return [item["index"] for item in child_input["Items"]]
+        return [child_input["index"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise CorruptResults(
+            f"record {record.get('Name', '?')} does not show the index of its items: {error!r} (the ResultWriter "
+            "omits inputs it cannot include)"
+        ) from None
+
+
 def failure_reason(record: dict[str, Any], *, limit: int = 300) -> str:
     """`ErrorType: message` of a failed record; a Lambda error's Cause is JSON holding the message."""
     error, cause = str(record.get("Error", "")), record.get("Cause", "")
@@ -223,7 +237,12 @@ def failure_reason(record: dict[str, Any], *, limit: int = 300) -> str:
 
 
 def describe_items(values: list[Any]) -> str:
-    """`item 7`, `items 0..127` for a run of consecutive integers, else the first few values and the count."""
+    """`item 7`, `items 0..127` for a run of consecutive integers, else the first few values and the count. A data
+    Map's items (`{"index", "value"}`) are named by their indices, and a listing entry by its first key."""
+    if values and all(isinstance(value, dict) and "index" in value and "value" in value for value in values):
+        first = values[0]["value"]
+        key = f" (first: {json.dumps(first['Key'])})" if isinstance(first, dict) and "Key" in first else ""
+        return describe_items([value["index"] for value in values]) + " of the data" + key
     if len(values) == 1:
         return f"item {json.dumps(values[0])}"
     if all(isinstance(value, int) for value in values) and values == list(range(values[0], values[0] + len(values))):

@@ -14,6 +14,12 @@ result files to check, and a job of nothing is far more often a typo than a requ
 The items go to the store as one JSON array, read by the Map's ItemReader, so the job size is not bounded by the
 256 KiB state payload limit. The array is written in chunks as the items are generated, so a job of 10^8 items
 never holds its item list (nor its JSON) in the function's memory.
+
+A data job (`{"workload": <data workload>, "data": "s3://..."}`, see handlers/datasets.py) writes nothing: its items
+are the data, which the Map's own ItemReader lists or streams. Its location is checked against the stack's
+`dataBuckets` (InvalidInput naming that key otherwise) and handed on; nothing is listed or read here, so a job of any
+size starts in milliseconds. The output's `"reader"` (generated, objects, csv, jsonl, json) routes the execution to
+the Map that reads that kind of source, and the job's `"items"` is null: only the Map learns the count.
 """
 
 from __future__ import annotations
@@ -23,21 +29,43 @@ import json
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
-from handlers import environment, workloads
+from handlers import datasets, environment, workloads
 from handlers.errors import InvalidInput
 from handlers.inputs import describe
 from handlers.store import store
 
 CHUNK_ITEMS = 65_536  # items encoded at a time: a few hundred KB of JSON
+GENERATED = "generated"  # the reader of a job whose items the start function writes
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     execution_input, execution = unpack(event)
     job, values = plan(execution_input, max_items=environment.max_items())
+    results_prefix = f"results/{execution}"
+    if values is None:
+        location = locate_data(job, environment.data_buckets())
+        return {
+            "job": job,
+            "reader": location.kind,
+            "items": location.reader_parameters(),
+            "results_prefix": results_prefix,
+        }
     bucket = environment.results_bucket()
     key = f"items/{execution}.json"
     store().put(bucket, key, json_array_chunks(values))
-    return {"job": job, "items": {"Bucket": bucket, "Key": key}, "results_prefix": f"results/{execution}"}
+    return {"job": job, "reader": GENERATED, "items": {"Bucket": bucket, "Key": key}, "results_prefix": results_prefix}
+
+
+def locate_data(job: dict[str, Any], allowed: list[str]) -> datasets.Location:
+    """Where a data job's items are, refused unless the stack's dataBuckets covers it."""
+    params = job["params"]
+    location = datasets.locate(params["data"], (params["format"],), params["format"])
+    try:
+        grants = [datasets.parse_grant(entry) for entry in allowed]
+    except ValueError as error:
+        raise RuntimeError(f"DATA_BUCKETS holds an invalid entry: {error}") from None
+    datasets.check_allowed(location, grants)
+    return location
 
 
 def unpack(event: Any) -> tuple[Any, str]:
@@ -59,15 +87,17 @@ def json_array_chunks(values: Iterable[Any], per_chunk: int = CHUNK_ITEMS) -> It
     yield b"]" if separator == b"," else b"[]"
 
 
-def plan(execution_input: Any, *, max_items: int) -> tuple[dict[str, Any], Collection[Any]]:
-    """The job description and its item values, or InvalidInput; pure, so every check is testable without a store.
-    The values are the workload's own collection (a range: nothing is listed)."""
+def plan(execution_input: Any, *, max_items: int) -> tuple[dict[str, Any], Collection[Any] | None]:
+    """The job description and its item values (None for a data job), or InvalidInput; pure, so every check is
+    testable without a store. The values are the workload's own collection (a range: nothing is listed)."""
     if not isinstance(execution_input, dict):
         raise InvalidInput(
             f'the execution input must be a JSON object such as {{"size": 1024}}, got {describe(execution_input)}'
         )
     workload = workloads.get(execution_input.get("workload", workloads.DEFAULT))
     params = workloads.params_for(workload, execution_input, max_items=max_items)
+    if workloads.sources(workload):
+        return {"workload": workload.NAME, "params": params, "items": None}, None
     items = workload.items(params)
     values = items if isinstance(items, Collection) else list(items)
     if len(values) > max_items:

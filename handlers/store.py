@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
 LOCAL_STORE_ENV = "HPC_LOCAL_STORE"
@@ -20,6 +20,10 @@ LOCAL_STORE_ENV = "HPC_LOCAL_STORE"
 
 class ObjectMissing(LookupError):
     """The object does not exist (S3 NoSuchKey, or no such file in the local store)."""
+
+
+class AccessDenied(PermissionError):
+    """S3 refused the request (403). Without s3:ListBucket on a key's prefix S3 also answers 403 for a missing key."""
 
 
 class Stream(Protocol):
@@ -48,6 +52,13 @@ class S3Store:
             return self.client.get_object(Bucket=bucket, Key=key)["Body"]
         except self.client.exceptions.NoSuchKey:
             raise ObjectMissing(f"s3://{bucket}/{key} does not exist") from None
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("AccessDenied", "403"):
+                raise
+            raise AccessDenied(
+                f"s3://{bucket}/{key}: access denied (the role may not read it, or it no longer exists: without "
+                "s3:ListBucket S3 answers 403 for a missing key)"
+            ) from None
 
     def put(self, bucket: str, key: str, body: Body) -> None:
         if isinstance(body, bytes):
@@ -63,23 +74,32 @@ class S3Store:
 
 
 class LocalStore:
+    """Bucket `B`, key `K` at `<root>/B/K`. A bucket may be a symbolic link to a folder elsewhere: that is how a local
+    dataset is mounted (hpc.local), and such a bucket is read-only."""
+
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     def path(self, bucket: str, key: str) -> Path:
-        path = (self.root / bucket / key).resolve()
-        if not path.is_relative_to(self.root.resolve()):
-            raise ValueError(f"key {key!r} escapes the local store")
-        return path
+        # Checked lexically, not by resolving links, so a mounted bucket may point outside the store.
+        parts = PurePosixPath(key).parts
+        if not bucket or "/" in bucket or bucket in (".", "..") or key.startswith("/") or ".." in parts:
+            raise ValueError(f"bucket {bucket!r} and key {key!r} must stay inside the local store")
+        return self.root / bucket / key
 
     def open(self, bucket: str, key: str) -> IO[bytes]:
         try:
-            return self.path(bucket, key).open("rb")
+            path = self.path(bucket, key)
+            if path.is_dir():
+                raise ObjectMissing(f"{self.name(bucket, key)} is a folder, not an object")
+            return path.open("rb")
         except FileNotFoundError:
-            raise ObjectMissing(f"{bucket}/{key} does not exist in the local store {self.root}") from None
+            raise ObjectMissing(f"{self.name(bucket, key)} does not exist in the local store {self.root}") from None
 
     def put(self, bucket: str, key: str, body: Body) -> None:
         # Write then rename, so a reader never sees half an object (S3 puts are atomic too).
+        if (self.root / bucket).is_symlink():
+            raise PermissionError(f"bucket {bucket!r} is a mounted dataset and read-only")
         path = self.path(bucket, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".put-")
@@ -93,13 +113,51 @@ class LocalStore:
         os.replace(temporary, path)
 
     def list(self, bucket: str, prefix: str) -> Iterator[tuple[str, int]]:
+        for key, stat in self.walk(bucket, prefix):
+            yield key, stat.st_size
+
+    def walk(self, bucket: str, prefix: str) -> Iterator[tuple[str, os.stat_result]]:
+        """(key, stat) of every object whose key starts with `prefix`, in S3's listing order (ascending UTF-8 bytes
+        of the key), holding one folder's entries at a time. Half-written `.put-` files are skipped; links to files
+        are followed, links to folders are not (S3 has no links, and a loop would never end)."""
         base = self.root / bucket
-        if not base.is_dir():
+        folder, _, _ = prefix.rpartition("/")
+        start = base / folder if folder else base
+        if not base.is_dir() or not start.is_dir() or ".." in PurePosixPath(folder).parts:
             return
-        for path in sorted(base.rglob("*")):
-            key = path.relative_to(base).as_posix()
-            if path.is_file() and key.startswith(prefix) and not path.name.startswith(".put-"):
-                yield key, path.stat().st_size
+        yield from _walk(start, folder + "/" if folder else "", prefix)
+
+    def name(self, bucket: str, key: str) -> str:
+        """How messages name an object: `s3://B/K`, or the file's own path for a mounted dataset."""
+        mount = self.root / bucket
+        if mount.is_symlink():
+            return str(Path(os.readlink(mount)) / key)
+        return f"s3://{bucket}/{key}"
+
+
+def _walk(folder: Path, key_prefix: str, wanted: str) -> Iterator[tuple[str, os.stat_result]]:
+    with os.scandir(folder) as listing:
+        entries = []
+        for entry in listing:
+            if entry.name.startswith(".put-"):
+                continue
+            is_folder = entry.is_dir(follow_symlinks=False)
+            if not is_folder and not entry.is_file():
+                continue  # a broken link, a socket, a link to a folder
+            key = key_prefix + entry.name
+            # S3 compares whole keys: a folder's objects sort as "<name>/...", so "a-b" comes before "a/x".
+            sort_key = key + "/" if is_folder else key
+            if sort_key.startswith(wanted) or (is_folder and wanted.startswith(sort_key)):
+                entries.append((sort_key, is_folder, entry))
+    entries.sort(key=lambda found: found[0])  # str order is code point order, the same as UTF-8 byte order
+    for sort_key, is_folder, entry in entries:
+        if is_folder:
+            yield from _walk(Path(entry.path), sort_key, wanted)
+        else:
+            try:
+                yield sort_key, entry.stat()
+            except FileNotFoundError:
+                continue  # deleted while listing: S3's listing would not show it either
 
 
 class _ChunkFile(io.RawIOBase):

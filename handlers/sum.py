@@ -9,17 +9,28 @@ within it, the output is `{"complete": false, "partial_result", "items_covered",
 "failed": [...]}` and deliberately has no "result" key, so nothing mistakes it for the answer. Each entry of
 "failed" names a failed child's items with its Error and a condensed Cause ("ErrorType: message", no stack trace).
 
+Data jobs (job "items" null: the count is not known until the Map has read the data) are checked against the items
+the result files account for instead (handlers/coverage.py explains why that refuses every incomplete run); a dataset
+with no items at all is refused with InvalidInput naming it.
+
+Results of any size: an output whose JSON passes INLINE_OUTPUT_BYTES is written whole to the results bucket at
+`outputs/<execution>/result.json`, and the function returns `{"workload", "items", "complete", "result_object":
+{"Bucket", "Key", "Size"}}` plus every field of the output that is small (`hpc run` fetches the object and shows it
+in place of the summary), so no output meets Step Functions' 256 KiB limit.
+
 Failure-report mode, event `{"job", "results_prefix", "failure": {"Error", "Cause"}}` (the Map failed past its
 tolerance): finds the manifest under the prefix and always raises ItemsFailed naming the first failed items.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from handlers import environment, results, workloads
+from handlers.coverage import Coverage
 from handlers.errors import IncompleteResults, InvalidInput, ItemsFailed
 from handlers.inputs import describe
 from handlers.store import ObjectMissing, Store, store
@@ -27,6 +38,9 @@ from handlers.store import ObjectMissing, Store, store
 FAILED_LISTED = 20  # failed children listed in an incomplete output (the output must stay under 256 KiB)
 FAILED_NAMED = 5  # failed children named in an ItemsFailed message
 COMBINE_EVERY = 256  # partials held before combining: one conversion per partial, bounded memory
+INLINE_OUTPUT_BYTES = 64 * 1024  # a quarter of the 256 KiB payload limit; larger outputs go to the results bucket
+SUMMARY_FIELD_BYTES = 1024  # fields of a stored output small enough to repeat in the returned summary
+OUTPUTS_PREFIX = "outputs"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -34,7 +48,27 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "failure" in event:
         report_failures(store(), environment.results_bucket(), event, job)
     bucket, manifest_key = map_results(event)
-    return total(store(), bucket, manifest_key, job, workload, params, environment.tolerated_failure_percentage())
+    output = total(store(), bucket, manifest_key, job, workload, params, environment.tolerated_failure_percentage())
+    return deliver(store(), environment.results_bucket(), event.get("execution"), output)
+
+
+def deliver(store: Store, bucket: str, execution: Any, output: dict[str, Any]) -> dict[str, Any]:
+    """The output itself when small, else a summary pointing at the whole output stored in the results bucket."""
+    body = json.dumps(output, separators=(",", ":")).encode()
+    if len(body) <= INLINE_OUTPUT_BYTES:
+        return output
+    if not isinstance(execution, str) or not execution or "/" in execution:
+        raise InvalidInput(
+            f"the sum event needs the execution's name to store a large result, got {describe(execution)}"
+        )
+    key = f"{OUTPUTS_PREFIX}/{execution}/result.json"
+    store.put(bucket, key, body)
+    summary = {
+        field: value
+        for field, value in output.items()
+        if len(json.dumps(value, separators=(",", ":"))) <= SUMMARY_FIELD_BYTES
+    }
+    return {**summary, "result_object": {"Bucket": bucket, "Key": key, "Size": len(body)}}
 
 
 def unpack_job(event: Any) -> tuple[dict[str, Any], workloads.Workload, dict[str, Any]]:
@@ -44,7 +78,8 @@ def unpack_job(event: Any) -> tuple[dict[str, Any], workloads.Workload, dict[str
     workload = workloads.get(job.get("workload"))
     params = workloads.params_for(workload, job["params"])
     job_items = job.get("items")
-    if isinstance(job_items, bool) or not isinstance(job_items, int) or job_items < 1:
+    counted_later = job_items is None and bool(workloads.sources(workload))
+    if not counted_later and (isinstance(job_items, bool) or not isinstance(job_items, int) or job_items < 1):
         raise InvalidInput(f"the job's item count must be a positive integer, got {describe(job_items)}")
     return job, workload, params
 
@@ -82,9 +117,15 @@ def total(
             f"the manifest lists {len(files['FAILED'])} FAILED result file(s) ({', '.join(files['FAILED'])}) and no "
             "failure is tolerated (toleratedFailurePercentage is 0); no total is given."
         )
-    covered, partial = _reduce_succeeded(store, bucket, files["SUCCEEDED"], workload)
-    failed, failures = _scan_failed(store, bucket, files["FAILED"], limit=FAILED_LISTED)
-    expected = job["items"]
+    coverage = Coverage() if job["items"] is None else None
+    covered, partial = _reduce_succeeded(store, bucket, files["SUCCEEDED"], workload, coverage)
+    failed, failures = _scan_failed(store, bucket, files["FAILED"], limit=FAILED_LISTED, coverage=coverage)
+    expected = job["items"] if coverage is None else coverage.count()
+    if expected == 0:
+        raise InvalidInput(
+            f"the data {params.get('data')} holds no items (an empty prefix, or an object without rows or lines): "
+            "there is nothing to compute"
+        )
     if covered + failed != expected:
         raise IncompleteResults(
             f"the results cover {covered} item(s) and record {failed} failed, but the job has {expected} "
@@ -131,7 +172,8 @@ def report_failures(store: Store, bucket: str, event: dict[str, Any], job: dict[
     never_ran = f"; {pending} never started" if pending else ""
     if not failed:
         raise ItemsFailed(f"the Map failed ({map_error}) but its results record no failed items{never_ran}")
-    raise ItemsFailed(f"{failed} of {job['items']} items failed{never_ran} (first: {_name_failures(failures, failed)})")
+    of = f" of {job['items']}" if job["items"] is not None else ""
+    raise ItemsFailed(f"{failed}{of} items failed{never_ran} (first: {_name_failures(failures, failed)})")
 
 
 @contextmanager
@@ -154,13 +196,17 @@ def _manifest(store: Store, bucket: str, key: str) -> dict[str, list[str]]:
         raise IncompleteResults(f"the Map's manifest is unreadable: {error}") from None
 
 
-def _reduce_succeeded(store: Store, bucket: str, keys: list[str], workload: workloads.Workload) -> tuple[int, Any]:
+def _reduce_succeeded(
+    store: Store, bucket: str, keys: list[str], workload: workloads.Workload, coverage: Coverage | None
+) -> tuple[int, Any]:
     """(items covered, combined partial or None) over the SUCCEEDED files, one record in memory at a time."""
     covered, combined, pending = 0, None, []
     for key in keys:
         with _reading(bucket, key):
             for record in results.records(store, bucket, key):
                 items, partial = _compute_output(record)
+                if coverage is not None:
+                    _cover(coverage, record, items, f"{bucket}/{key}")
                 covered += items
                 pending.append(partial)
                 if len(pending) >= COMBINE_EVERY:
@@ -187,7 +233,19 @@ def _combine(workload: workloads.Workload, combined: Any, partials: list[Any]) -
         ) from None
 
 
-def _scan_failed(store: Store, bucket: str, keys: list[str], *, limit: int) -> tuple[int, list[dict[str, Any]]]:
+def _cover(coverage: Coverage, record: dict[str, Any], items: int | None, where: str) -> None:
+    """Add a data job's record to the coverage; a SUCCEEDED record must cover every item its input held."""
+    indices = results.record_indices(record)
+    if items is not None and items != len(indices):
+        raise IncompleteResults(
+            f"record {record.get('Name', '?')} in {where} was given {len(indices)} item(s) but covers {items}"
+        )
+    coverage.add(indices, f"record {record.get('Name', '?')} in {where}")
+
+
+def _scan_failed(
+    store: Store, bucket: str, keys: list[str], *, limit: int, coverage: Coverage | None = None
+) -> tuple[int, list[dict[str, Any]]]:
     """(items in the files' records, the first `limit` records: label, first items, item_count, Error, Cause)."""
     count = 0
     listed: list[dict[str, Any]] = []
@@ -196,6 +254,8 @@ def _scan_failed(store: Store, bucket: str, keys: list[str], *, limit: int) -> t
             for record in results.records(store, bucket, key):
                 values = results.record_items(record)
                 count += len(values)
+                if coverage is not None:
+                    _cover(coverage, record, None, f"{bucket}/{key}")
                 if len(listed) < limit:
                     listed.append(
                         {

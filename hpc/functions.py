@@ -6,6 +6,7 @@ handlers with the same environment, so a setting means the same thing in both pl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +48,12 @@ def function_specs(settings: Settings, bucket: Any) -> dict[str, FunctionSpec]:
             handler="handlers.start.handler",
             memory_mb=settings.start_memory_mb,
             timeout_seconds=settings.start_timeout_seconds,
-            environment={**common, "RESULTS_BUCKET": bucket, "MAX_ITEMS": str(settings.max_items)},
+            environment={
+                **common,
+                "RESULTS_BUCKET": bucket,
+                "MAX_ITEMS": str(settings.max_items),
+                "DATA_BUCKETS": json.dumps(list(settings.data_buckets)),
+            },
         ),
         "compute": FunctionSpec(
             key="compute",

@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, Protocol
 
+from handlers.datasets import parse_grant
 from hpc.outcome import Refused
 
 EXECUTION_TYPES = ("STANDARD", "EXPRESS")
@@ -114,6 +115,21 @@ class Each:
         return f"a list, each element {self.rule}"
 
 
+@dataclass(frozen=True)
+class DataGrant:
+    """A `dataBuckets` entry: `bucket` or `bucket/prefix` (handlers.datasets reads it the same way at run time)."""
+
+    def admits(self, value: Any) -> bool:
+        try:
+            parse_grant(value)
+        except ValueError:
+            return False
+        return True
+
+    def __str__(self) -> str:
+        return "`bucket` or `bucket/prefix`, with an S3 bucket name (3-63 of a-z 0-9 . -)"
+
+
 def setting(default: Any, allowed: Allowed | None = None) -> Any:
     """A field of `Settings`: its default and what it accepts (beyond its type)."""
     return dataclasses.field(default=default, metadata={"allowed": allowed})
@@ -173,6 +189,8 @@ class Settings:
     )
     alarm_email: str = setting("", Matches(f"|{EMAIL}", "an email address, or empty for none"))
     """Subscribed to the alarm on failed or timed-out executions (it must confirm AWS's email); empty: no email."""
+    data_buckets: tuple[str, ...] = setting((), Each(DataGrant()))
+    """Buckets (`bucket`) or prefixes (`bucket/prefix`) data jobs may read; the roles may read exactly these."""
 
     def __post_init__(self) -> None:
         hints = _type_hints()
@@ -280,7 +298,9 @@ def _coerce(key: str, value: Any, hint: Any) -> Any:
     try:
         if typing.get_origin(base) is tuple:
             if isinstance(value, str):
-                value = json.loads(value)  # structured Pulumi config arrives as JSON text
+                # structured Pulumi config (`config set --path 'k[0]' v`) arrives as JSON text; `--set k=a,b` is a list
+                text = value.strip()
+                value = json.loads(text) if text.startswith("[") else [part.strip() for part in text.split(",") if part]
             if not isinstance(value, list | tuple) or not all(isinstance(element, str) for element in value):
                 raise ValueError
             return tuple(value)

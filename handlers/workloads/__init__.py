@@ -20,6 +20,19 @@ To add a workload, add a module here (its file name is free; names starting with
   rather than a pair so that a reduction converts big decimal strings once per partial, not once per addition.
 - `present(partial, params) -> dict` -- the fields of the final output; must include `"result"`.
 
+**Data workloads** compute over the user's data instead of generated items. Such a module also defines
+`SOURCES: tuple[str, ...]`, the kinds of source it reads, among those of handlers.datasets:
+- `"objects"`: every object under an S3 prefix; an item is S3's listing entry
+  `{"Etag", "Key", "LastModified", "Size", "StorageClass"}` (open the object with `handlers.store.store()`);
+- `"csv"`: the rows of one CSV object, each an object of strings keyed by the header row;
+- `"jsonl"`, `"json"`: the lines of a JSON Lines object, the elements of a JSON array object, as JSON values.
+It defines no `items`: a data job is `{"workload": NAME, "data": "s3://bucket/prefix-or-key", ...options}` (plus
+`"format"`, one of SOURCES, when the name does not tell), `parse` is called with size None and returns the options'
+params (the registry adds `"data"` and `"format"`), and `compute` gets the reader's items. The item count is not known
+until the Map has read the data, so the sum function counts the items from the Map's result files instead of checking
+them against a count the start function made (handlers/coverage.py says why that still refuses every incomplete run).
+A data workload's partials may be floating point: `combine` is then associative up to rounding.
+
 A module that converts big integers to or from text calls `sys.set_int_max_str_digits(0)` at import: CPython refuses
 conversions past 4,300 digits otherwise.
 """
@@ -32,12 +45,14 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, Protocol, cast
 
+from handlers import datasets
 from handlers.errors import InvalidInput
 from handlers.inputs import integer
 
 DEFAULT = "s3-keys"
 GENERIC_FIELDS = ("workload", "size")
-_REQUIRED = ("NAME", "DESCRIPTION", "OPTIONS", "parse", "items", "compute", "combine", "present")
+DATA_FIELDS = ("workload", "data", "format")
+_REQUIRED = ("NAME", "DESCRIPTION", "OPTIONS", "parse", "compute", "combine", "present")
 
 
 class Workload(Protocol):
@@ -60,9 +75,12 @@ def registry() -> dict[str, Workload]:
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        missing = [attribute for attribute in _REQUIRED if not hasattr(module, attribute)]
+        required = _REQUIRED if getattr(module, "SOURCES", ()) else (*_REQUIRED, "items")
+        missing = [attribute for attribute in required if not hasattr(module, attribute)]
         if missing:
             raise TypeError(f"workload module {module.__name__} lacks {', '.join(missing)} (see {__name__})")
+        if not set(getattr(module, "SOURCES", ())) <= set(datasets.KINDS):
+            raise TypeError(f"workload module {module.__name__} names a source kind outside {datasets.KINDS}")
         if module.NAME in found:
             raise TypeError(f"two workload modules are named {module.NAME!r}")
         found[module.NAME] = cast(Workload, module)
@@ -74,6 +92,11 @@ def get(name: Any) -> Workload:
     if not isinstance(name, str) or name not in known:
         raise InvalidInput(f"unknown workload {name!r}; known workloads: {', '.join(sorted(known))}")
     return known[name]
+
+
+def sources(workload: Workload) -> tuple[str, ...]:
+    """The data source kinds a data workload reads; () for a workload of generated items."""
+    return tuple(getattr(workload, "SOURCES", ()))
 
 
 def params_for(workload: Workload, fields: Mapping[str, Any], *, max_items: int | None = None) -> dict[str, Any]:
@@ -101,16 +124,34 @@ _known_params: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def _checked_params(workload: Workload, fields: Mapping[str, Any], max_items: int | None) -> dict[str, Any]:
-    accepted = [*GENERIC_FIELDS, *workload.OPTIONS]
-    unknown = sorted(set(fields) - set(accepted))
-    if unknown:
-        raise InvalidInput(
-            f"unknown field(s) {', '.join(map(repr, unknown))} for workload {workload.NAME!r}; "
-            f"accepted fields: {', '.join(accepted)}"
-        )
+    if sources(workload):
+        return _data_params(workload, fields)
+    _refuse_unknown(workload, fields, GENERIC_FIELDS)
     if "size" not in fields:
         raise InvalidInput('size is required: the number of items to compute, e.g. {"size": 1024}')
     limit = "" if max_items is None else " items, the deployment's limit (config key maxItems)"
     size = integer("size", fields["size"], minimum=1, maximum=max_items, why=limit)
     options = {key: value for key, value in fields.items() if key not in GENERIC_FIELDS}
     return workload.parse(size, options)
+
+
+def _data_params(workload: Workload, fields: Mapping[str, Any]) -> dict[str, Any]:
+    _refuse_unknown(workload, fields, DATA_FIELDS)
+    if "data" not in fields:
+        raise InvalidInput(
+            f'data is required for workload {workload.NAME!r}: where its data is, e.g. {{"workload": '
+            f'"{workload.NAME}", "data": "s3://bucket/prefix/"}} (locally also a file or folder path)'
+        )
+    location = datasets.locate(fields["data"], sources(workload), fields.get("format"))
+    options = {key: value for key, value in fields.items() if key not in DATA_FIELDS}
+    return {"data": fields["data"], "format": location.kind, **workload.parse(None, options)}  # type: ignore[arg-type]
+
+
+def _refuse_unknown(workload: Workload, fields: Mapping[str, Any], generic: tuple[str, ...]) -> None:
+    accepted = [*generic, *workload.OPTIONS]
+    unknown = sorted(set(fields) - set(accepted))
+    if unknown:
+        raise InvalidInput(
+            f"unknown field(s) {', '.join(map(repr, unknown))} for workload {workload.NAME!r}; "
+            f"accepted fields: {', '.join(accepted)}"
+        )

@@ -91,6 +91,22 @@ def exclusive(mapping: Mapping[str, Any], keys: Iterable[str], where: str, *, re
     return present[0] if present else None
 
 
+def s3_parameters(value: Any, names: tuple[str, ...], required: tuple[str, ...], where: str) -> None:
+    """Parameters holding only `names` (an ItemReader's Bucket/Key/Prefix, a ResultWriter's Bucket/Prefix), each static
+    (a string) or dynamic (`Name.$`, a path or intrinsic)."""
+    parameters = obj(value, where)
+    only(parameters, {name + suffix for name in names for suffix in ("", ".$")}, where)
+    for name in names:
+        if name in parameters and name + ".$" in parameters:
+            raise InvalidDefinition(f"{where}: {name} and {name}.$ are exclusive")
+        if name + ".$" in parameters:
+            expression(parameters[name + ".$"], f"{where}.{name}.$")
+        elif name in parameters and not isinstance(parameters[name], str):
+            raise InvalidDefinition(f"{where}.{name}: must be a string")
+        elif name not in parameters and name in required:
+            raise InvalidDefinition(f"{where}: needs {name} (or {name}.$)")
+
+
 def state_name(value: Any, where: str, states: Mapping[str, Any]) -> None:
     if value not in states:
         raise InvalidDefinition(f"{where}: {value!r} is not a state")

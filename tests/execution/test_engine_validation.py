@@ -35,11 +35,19 @@ def test_the_projects_definition_is_accepted(tmp_path, batch):
             "States.Compute.ItemReader.ReaderConfig.CSVHeaders",
         ),
         (
-            lambda d: d["States"]["Compute"]["ItemReader"]["ReaderConfig"].update(InputType="CSV"),
+            lambda d: d["States"]["Compute"]["ItemReader"]["ReaderConfig"].update(InputType="PARQUET"),
             "States.Compute.ItemReader.ReaderConfig.InputType",
         ),
         (
-            lambda d: d["States"]["Compute"]["ItemReader"].update(Resource="arn:aws:states:::s3:listObjectsV2"),
+            lambda d: d["States"]["Compute"]["ItemReader"]["ReaderConfig"].update(ManifestType="ATHENA_DATA"),
+            "States.Compute.ItemReader.ReaderConfig.ManifestType",
+        ),
+        (
+            lambda d: d["States"]["Compute"]["ItemReader"]["ReaderConfig"].update(MaxItemsPath="$.n"),
+            "States.Compute.ItemReader.ReaderConfig.MaxItemsPath",
+        ),
+        (
+            lambda d: d["States"]["Compute"]["ItemReader"].update(Resource="arn:aws:states:::s3:listObjects"),
             "States.Compute.ItemReader.Resource",
         ),
         (

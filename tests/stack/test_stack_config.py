@@ -40,6 +40,7 @@ OVERRIDES = {
     "hpc:tracing": "true",
     "hpc:resultsExpireDays": "20",
     "hpc:alarmEmail": "ops@example.com",
+    "hpc:dataBuckets": '["my-data", "lake/raw"]',
 }
 
 

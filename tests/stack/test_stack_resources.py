@@ -130,7 +130,7 @@ def test_functions_get_only_the_environment_their_handlers_read(deployment: Depl
         for kind in ("start", "compute", "sum")
     }
     assert environments == {
-        "start": {"RESULTS_BUCKET": BUCKET, "MAX_ITEMS": "1000000", "PYTHONINTMAXSTRDIGITS": "0"},
+        "start": {"RESULTS_BUCKET": BUCKET, "MAX_ITEMS": "1000000", "DATA_BUCKETS": "[]", "PYTHONINTMAXSTRDIGITS": "0"},
         "compute": {"PYTHONINTMAXSTRDIGITS": "0"},
         "sum": {"RESULTS_BUCKET": BUCKET, "TOLERATED_FAILURE_PERCENTAGE": "0.0", "PYTHONINTMAXSTRDIGITS": "0"},
     }

@@ -65,6 +65,7 @@ def test_every_transition_lands_on_a_state_and_every_state_is_reachable():
         for state in states.values():
             targets |= {state["Next"]} if "Next" in state else set()
             targets |= {catcher["Next"] for catcher in state.get("Catch", [])}
+            targets |= {rule["Next"] for rule in state.get("Choices", [])} | {state.get("Default", "Start")}
         assert targets == set(states)
 
 
@@ -74,6 +75,10 @@ def test_lambda_tasks_invoke_the_right_function_and_keep_only_its_payload():
     assert functions == {
         "Start": FUNCTIONS.start,
         "ComputeItems": FUNCTIONS.compute,
+        "ComputeObject": FUNCTIONS.compute,
+        "ComputeRow": FUNCTIONS.compute,
+        "ComputeLine": FUNCTIONS.compute,
+        "ComputeElement": FUNCTIONS.compute,
         "Sum": FUNCTIONS.sum,
         "ReportFailures": FUNCTIONS.sum,
     }
@@ -96,7 +101,8 @@ def test_retries_back_off_exponentially_with_full_jitter_up_to_the_cap():
             20,
         )
         # Only the compute function's own TransientError is worth retrying beyond Lambda's transient faults.
-        expected = LAMBDA_TRANSIENT | ({"TransientError"} if name == "ComputeItems" else set())
+        is_compute = name.startswith("Compute")
+        expected = LAMBDA_TRANSIENT | ({"TransientError"} if is_compute else set())
         assert set(retry["ErrorEquals"]) == expected, name
 
 
@@ -122,6 +128,63 @@ def test_map_reads_items_from_s3_and_writes_results_under_the_job_prefix():
         "Parameters": {"Bucket": BUCKET, "Prefix.$": "$.results_prefix"},
     }
     assert compute["ResultPath"] == "$.results"
+
+
+def test_start_routes_each_kind_of_source_to_its_own_map_over_the_same_function():
+    states = definition(Settings())["States"]
+    assert states["Start"]["Next"] == "Route"
+    route = states["Route"]
+    assert route["Default"] == "Compute"
+    routes = {rule["StringEquals"]: rule["Next"] for rule in route["Choices"] if rule["Variable"] == "$.reader"}
+    assert routes == {
+        "objects": "ComputeObjects",
+        "csv": "ComputeRows",
+        "jsonl": "ComputeLines",
+        "json": "ComputeArray",
+    }
+    maps = {name: states[name] for name in ["Compute", *routes.values()]}
+    assert len({state["Label"] for state in maps.values()}) == 5  # labels name each Map Run apart
+    for name, state in maps.items():
+        ((task_name, task),) = state["ItemProcessor"]["States"].items()
+        assert task == maps["Compute"]["ItemProcessor"]["States"]["ComputeItems"], name
+        assert state["ResultWriter"] == maps["Compute"]["ResultWriter"], name
+        assert (state["Catch"], state["Next"], state["ResultPath"]) == (
+            maps["Compute"]["Catch"],
+            "Sum",
+            "$.results",
+        ), name
+
+
+def test_data_maps_read_their_source_as_aws_documents_it():
+    states = definition(Settings())["States"]
+    objects = {"Bucket.$": "$.items.Bucket", "Key.$": "$.items.Key"}
+    assert states["ComputeObjects"]["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:listObjectsV2",
+        "Parameters": {"Bucket.$": "$.items.Bucket", "Prefix.$": "$.items.Prefix"},
+    }
+    assert states["ComputeRows"]["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+        "Parameters": objects,
+    }
+    assert states["ComputeLines"]["ItemReader"]["ReaderConfig"] == {"InputType": "JSONL"}
+    assert states["ComputeArray"]["ItemReader"]["ReaderConfig"] == {"InputType": "JSON"}
+
+
+def test_data_maps_carry_each_items_index_and_cap_batches_in_bytes():
+    batched = definition(Settings(max_items_per_batch=64))["States"]["ComputeRows"]
+    assert batched["ItemSelector"] == {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}
+    assert batched["ItemBatcher"] == {
+        "MaxItemsPerBatch": 64,
+        "MaxInputBytesPerBatch": 262_144,
+        "BatchInput": {"job.$": "$.job"},
+    }
+    single = definition(Settings(max_items_per_batch=1))["States"]["ComputeObjects"]
+    assert single["ItemSelector"] == {"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index", "job.$": "$.job"}
+
+
+def test_the_sum_learns_the_execution_name_to_store_a_large_result():
+    assert definition(Settings())["States"]["Sum"]["Parameters"]["Payload"]["execution.$"] == "$$.Execution.Name"
 
 
 def test_map_follows_tolerance_concurrency_and_execution_type():

@@ -29,6 +29,7 @@ def test_default_job_is_the_original_workload_with_its_items_written(local_store
     output = start.handler({"input": {"size": 4}, "execution": "exec-1"}, None)
     assert output == {
         "job": {"workload": "s3-keys", "params": {"size": 4, "lengths": "original"}, "items": 4},
+        "reader": "generated",
         "items": {"Bucket": BUCKET, "Key": "items/exec-1.json"},
         "results_prefix": "results/exec-1",
     }

@@ -12,8 +12,17 @@ from handlers.errors import InvalidInput
 SMALL_OPTIONS = {"monte-carlo-pi": {"samples_per_item": 50}}
 
 
-@pytest.fixture(params=sorted(workloads.registry()))
+GENERATED = sorted(name for name, module in workloads.registry().items() if not workloads.sources(module))
+DATA = sorted(name for name, module in workloads.registry().items() if workloads.sources(module))
+
+
+@pytest.fixture(params=GENERATED)
 def workload(request):
+    return workloads.registry()[request.param]
+
+
+@pytest.fixture(params=DATA)
+def data_workload(request):
     return workloads.registry()[request.param]
 
 
@@ -26,10 +35,20 @@ def test_parse_is_idempotent(workload):
     assert workloads.params_for(workload, params) == params
 
 
-def test_options_are_documented_one_line_each(workload):
-    assert workload.DESCRIPTION and "\n" not in workload.DESCRIPTION
-    assert all(isinstance(text, str) and text and "\n" not in text for text in workload.OPTIONS.values())
-    assert not set(workload.OPTIONS) & {"workload", "size"}
+def test_options_are_documented_one_line_each():
+    for workload in workloads.registry().values():
+        assert workload.DESCRIPTION and "\n" not in workload.DESCRIPTION
+        assert all(isinstance(text, str) and text and "\n" not in text for text in workload.OPTIONS.values())
+        assert not set(workload.OPTIONS) & {"workload", "size", "data", "format"}
+
+
+def test_data_workloads_parse_idempotently_and_refuse_a_size(data_workload):
+    kind = data_workload.SOURCES[0]
+    params = workloads.params_for(data_workload, {"data": "s3://bucket/some/key", "format": kind})
+    assert params["format"] == kind
+    assert workloads.params_for(data_workload, params) == params
+    with pytest.raises(workloads.InvalidInput, match="unknown field.*'size'"):
+        workloads.params_for(data_workload, {"data": "s3://bucket/some/key", "format": kind, "size": 3})
 
 
 def test_batches_in_any_grouping_present_the_same_result(workload):

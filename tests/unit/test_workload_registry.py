@@ -56,5 +56,5 @@ def test_a_module_missing_part_of_the_interface_is_reported(fresh_registry, tmp_
 
 
 def test_unknown_workload_lists_the_known_ones(fresh_registry):
-    with pytest.raises(InvalidInput, match="known workloads: .*monte-carlo-pi, s3-keys, sum-squares"):
+    with pytest.raises(InvalidInput, match="known workloads: .*monte-carlo-pi, object-digest, s3-keys, sum-squares"):
         workloads.get("mandelbrot")

@@ -23,11 +23,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hpc.engine import checks, dataflow, error_handling, jsonata_language, limits, map_settings, paths, templates
+from hpc.engine import (
+    checks,
+    dataflow,
+    error_handling,
+    item_reader,
+    jsonata_language,
+    limits,
+    map_settings,
+    paths,
+    templates,
+)
 from hpc.engine.errors import InvalidDefinition, StatesError
 from hpc.engine.interpreter import Context, Execution, Interpreter
 
-S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 S3_PUT_OBJECT = "arn:aws:states:::s3:putObject"
 
 _INLINE = frozenset({"ItemProcessor", "Iterator", "ItemsPath", "ItemSelector", "Parameters", "MaxConcurrency"})
@@ -138,7 +147,7 @@ def _check_distributed(
             raise checks.unsupported(
                 f"{where}.ItemsPath", "ItemsPath together with ItemReader is not emulated by the local engine"
             )
-        _item_reader(checks.obj(state["ItemReader"], f"{where}.ItemReader"), f"{where}.ItemReader")
+        item_reader.check(checks.obj(state["ItemReader"], f"{where}.ItemReader"), f"{where}.ItemReader")
     if "ItemBatcher" in state:
         batcher = checks.obj(state["ItemBatcher"], f"{where}.ItemBatcher")
         here = f"{where}.ItemBatcher"
@@ -172,41 +181,6 @@ def _check_distributed(
         _result_writer(checks.obj(state["ResultWriter"], f"{where}.ResultWriter"), f"{where}.ResultWriter")
 
 
-def _s3_parameters(parameters: Any, names: tuple[str, ...], required: tuple[str, ...], where: str) -> None:
-    parameters = checks.obj(parameters, where)
-    checks.only(parameters, {name + suffix for name in names for suffix in ("", ".$")}, where)
-    for name in names:
-        if name in parameters and name + ".$" in parameters:
-            raise InvalidDefinition(f"{where}: {name} and {name}.$ are exclusive")
-        if name + ".$" in parameters:
-            checks.expression(parameters[name + ".$"], f"{where}.{name}.$")
-        elif name in parameters and not isinstance(parameters[name], str):
-            raise InvalidDefinition(f"{where}.{name}: must be a string")
-        elif name not in parameters and name in required:
-            raise InvalidDefinition(f"{where}: needs {name} (or {name}.$)")
-
-
-def _item_reader(reader: dict[str, Any], where: str) -> None:
-    checks.only(reader, {"Resource", "ReaderConfig", "Parameters"}, where)
-    if reader.get("Resource") != S3_GET_OBJECT:
-        raise checks.unsupported(
-            f"{where}.Resource",
-            f"{reader.get('Resource')!r} is not emulated by the local engine (only {S3_GET_OBJECT})",
-        )
-    config = checks.obj(reader.get("ReaderConfig", {}), f"{where}.ReaderConfig")
-    checks.only(config, {"InputType", "MaxItems", "MaxItemsPath"}, f"{where}.ReaderConfig")
-    if config.get("InputType") not in ("JSON", "JSONL"):
-        raise checks.unsupported(
-            f"{where}.ReaderConfig.InputType",
-            f"{config.get('InputType')!r} is not emulated by the local engine (only JSON and JSONL)",
-        )
-    checks.exclusive(config, ("MaxItems", "MaxItemsPath"), f"{where}.ReaderConfig")
-    checks.number(config, "MaxItems", f"{where}.ReaderConfig", minimum=1, integer=True)
-    if "MaxItemsPath" in config:
-        checks.path(config["MaxItemsPath"], f"{where}.ReaderConfig.MaxItemsPath")
-    _s3_parameters(reader.get("Parameters"), ("Bucket", "Key"), ("Bucket", "Key"), f"{where}.Parameters")
-
-
 def _result_writer(writer: dict[str, Any], where: str) -> None:
     checks.only(writer, {"Resource", "Parameters"}, where)
     if writer.get("Resource") != S3_PUT_OBJECT:
@@ -214,7 +188,7 @@ def _result_writer(writer: dict[str, Any], where: str) -> None:
             f"{where}.Resource",
             f"{writer.get('Resource')!r} is not emulated by the local engine (only {S3_PUT_OBJECT})",
         )
-    _s3_parameters(writer.get("Parameters"), ("Bucket", "Prefix"), ("Bucket",), f"{where}.Parameters")
+    checks.s3_parameters(writer.get("Parameters"), ("Bucket", "Prefix"), ("Bucket",), f"{where}.Parameters")
 
 
 # ---- behaviour ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""csv-stats: per numeric column of a dataset of rows, its count, mean, variance and standard deviation, min and max.
+
+The rows come from a CSV object (each row an object of strings keyed by the header), a JSON Lines object or a JSON
+array of objects. A cell counts as numeric when it reads as a finite number (`float()` of a string, or a JSON
+number); an empty cell (or null) is counted in `empty`, any other cell in `non_numeric` -- neither is fatal, so a
+column of mixed cells still gets its statistics, and the counts say how much of it was not a number.
+
+Batches combine with the parallel formula of Chan, Golub and LeVeque (1979): for parts a and b with counts n_a, n_b,
+means m_a, m_b and sums of squared deviations M_a, M_b, the whole has n = n_a + n_b, m = m_a + (m_b - m_a) n_b / n and
+M = M_a + M_b + (m_b - m_a)^2 n_a n_b / n. Within a batch the mean comes from an exactly rounded sum (math.fsum) and M
+from a second pass over the batch's values, so no step subtracts two large sums of squares (the textbook one-pass
+formula loses every digit when the mean is large against the spread). Variance is the sample variance, M / (n - 1).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from handlers.errors import InvalidInput
+from handlers.inputs import describe
+
+NAME = "csv-stats"
+DESCRIPTION = "Count, mean, variance, stddev, min and max of every numeric column of a CSV (or JSON Lines) dataset."
+OPTIONS: dict[str, str] = {}
+SOURCES = ("csv", "jsonl", "json")
+
+Column = dict[str, Any]  # {"count", "mean", "m2", "min", "max", "non_numeric", "empty"}
+
+
+def parse(size: None, options: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+def compute(items: list[Any], params: dict[str, Any]) -> dict[str, Column]:
+    values: dict[str, list[float]] = {}
+    other: dict[str, list[int]] = {}  # column -> [non_numeric, empty]
+    for row in items:
+        if not isinstance(row, dict):
+            raise InvalidInput(f"csv-stats reads rows as objects of named cells, got {describe(row)}")
+        for name, cell in row.items():
+            column = values.get(name)
+            if column is None:
+                column = values[name] = []
+                other[name] = [0, 0]
+            number = _number(cell)
+            if number is not None:
+                column.append(number)
+            else:
+                other[name][1 if cell is None or (isinstance(cell, str) and not cell.strip()) else 0] += 1
+    return {name: _summary(column, *other[name]) for name, column in values.items()}
+
+
+def _number(cell: Any) -> float | None:
+    if isinstance(cell, bool) or not isinstance(cell, str | int | float):
+        return None
+    try:
+        number = float(cell)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _summary(column: list[float], non_numeric: int, empty: int) -> Column:
+    count = len(column)
+    mean = math.fsum(column) / count if count else 0.0
+    m2 = math.fsum((value - mean) ** 2 for value in column)
+    return {
+        "count": count,
+        "mean": mean,
+        "m2": m2,
+        "min": min(column) if count else None,
+        "max": max(column) if count else None,
+        "non_numeric": non_numeric,
+        "empty": empty,
+    }
+
+
+def combine(partials: list[dict[str, Column]]) -> dict[str, Column]:
+    combined: dict[str, Column] = {}
+    for partial in partials:
+        for name, part in partial.items():
+            combined[name] = _merge(combined[name], part) if name in combined else dict(part)
+    return combined
+
+
+def _merge(a: Column, b: Column) -> Column:
+    count = a["count"] + b["count"]
+    if a["count"] == 0 or b["count"] == 0:
+        mean, m2 = (a["mean"], a["m2"]) if b["count"] == 0 else (b["mean"], b["m2"])
+    else:
+        delta = b["mean"] - a["mean"]
+        mean = a["mean"] + delta * b["count"] / count
+        m2 = a["m2"] + b["m2"] + delta * delta * a["count"] * b["count"] / count
+    bounds = [bound for bound in (a["min"], b["min"]) if bound is not None]
+    tops = [top for top in (a["max"], b["max"]) if top is not None]
+    return {
+        "count": count,
+        "mean": mean,
+        "m2": m2,
+        "min": min(bounds) if bounds else None,
+        "max": max(tops) if tops else None,
+        "non_numeric": a["non_numeric"] + b["non_numeric"],
+        "empty": a["empty"] + b["empty"],
+    }
+
+
+def present(partial: dict[str, Column], params: dict[str, Any]) -> dict[str, Any]:
+    columns = {}
+    for name, column in partial.items():
+        count = column["count"]
+        variance = column["m2"] / (count - 1) if count > 1 else None
+        columns[name] = {
+            "count": count,
+            "mean": column["mean"] if count else None,
+            "variance": variance,
+            "stddev": math.sqrt(variance) if variance is not None else None,
+            "min": column["min"],
+            "max": column["max"],
+            "non_numeric": column["non_numeric"],
+            "empty": column["empty"],
+        }
+    numeric = sorted(name for name, column in columns.items() if column["count"])
+    return {"result": columns, "numeric_columns": numeric}
