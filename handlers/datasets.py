@@ -59,7 +59,7 @@ def parse_grant(entry: Any) -> Grant:
     """`bucket` or `bucket/prefix` (a trailing "/" is implied: `b/logs` grants `logs/...`, not `logs-old/...`)."""
     text = entry if isinstance(entry, str) else ""
     bucket, _, prefix = text.strip().removeprefix("s3://").partition("/")
-    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket or ".." in prefix.split("/"):
         raise ValueError(
             f"{CONFIG_KEY} entries must be `bucket` or `bucket/prefix` with an S3 bucket name, got {entry!r}"
         )

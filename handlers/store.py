@@ -94,7 +94,8 @@ class LocalStore:
                 raise ObjectMissing(f"{self.name(bucket, key)} is a folder, not an object")
             return path.open("rb")
         except FileNotFoundError:
-            raise ObjectMissing(f"{self.name(bucket, key)} does not exist in the local store {self.root}") from None
+            where = "" if (self.root / bucket).is_symlink() else f" in the local store {self.root}"
+            raise ObjectMissing(f"{self.name(bucket, key)} does not exist{where}") from None
 
     def put(self, bucket: str, key: str, body: Body) -> None:
         # Write then rename, so a reader never sees half an object (S3 puts are atomic too).

@@ -125,7 +125,7 @@ def _wait(
         else:
             delay = poll_seconds
             if described["status"] != "RUNNING":
-                return _result(execution_arn, described)
+                return fetch_stored_output(_result(execution_arn, described))
             if on_progress is not None and polls >= next_progress:
                 try:
                     map_run_arn = map_run_arn or _first_map_run(sfn, execution_arn)
@@ -198,6 +198,23 @@ def _result(execution_arn: str, described: dict[str, Any]) -> CloudResult:
     )
 
 
+def fetch_stored_output(result: CloudResult, s3: Any = None) -> CloudResult:
+    """The result with a stored output (the sum's `result_object`, for outputs past a payload) fetched from S3."""
+    output = result.output
+    if not isinstance(output, dict) or not isinstance(output.get("result_object"), dict):
+        return result
+    where = output["result_object"]
+    try:
+        s3 = s3 or _s3_client(region_of(result.execution_arn))
+        body = s3.get_object(Bucket=where["Bucket"], Key=where["Key"])["Body"].read()
+    except Exception as error:  # botocore raises many shapes; the user needs the message and the object's name
+        raise CloudError(
+            f"the result is stored at s3://{where['Bucket']}/{where['Key']} but could not be read: {error}"
+        ) from error
+    sys.set_int_max_str_digits(0)
+    return CloudResult(result.execution_arn, result.status, json.loads(body), result.error, result.cause)
+
+
 def execution_name() -> str:
     """`hpc-<UTC time>-<random>`: sorts by start time in the console, and names the run's items/ and results/ keys."""
     return f"hpc-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
@@ -213,3 +230,9 @@ def _stepfunctions_client(region: str | None) -> Any:
     import boto3
 
     return boto3.client("stepfunctions", region_name=region)
+
+
+def _s3_client(region: str | None) -> Any:
+    import boto3
+
+    return boto3.client("s3", region_name=region)

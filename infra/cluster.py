@@ -26,11 +26,11 @@ EXAMPLE_INPUT = '{"size": 1024}'
 LAMBDA_LOG_PREFIX = "/aws/lambda/"
 STATES_LOG_PREFIX = "/aws/vendedlogs/states/"  # the prefix AWS's own log-delivery policy is sized for
 
-# Which role policy each function gets: (account, its log group name, bucket name) -> policy document.
-POLICIES: dict[str, Callable[[iam.Account, str, str], dict[str, Any]]] = {
-    "start": iam.start_function_policy,
-    "compute": lambda account, log_group, _bucket: iam.compute_function_policy(account, log_group),
-    "sum": iam.sum_function_policy,
+# Which role policy each function gets: (account, its log group name, bucket name, data buckets) -> policy document.
+POLICIES: dict[str, Callable[[iam.Account, str, str, tuple[str, ...]], dict[str, Any]]] = {
+    "start": lambda account, log_group, bucket, _data: iam.start_function_policy(account, log_group, bucket),
+    "compute": lambda account, log_group, _bucket, data: iam.compute_function_policy(account, log_group, data),
+    "sum": lambda account, log_group, bucket, _data: iam.sum_function_policy(account, log_group, bucket),
 }
 
 
@@ -131,7 +131,10 @@ class HpcCluster(pulumi.ComponentResource):
             role=role.id,
             policy=pulumi.Output.all(self._account, bucket_name).apply(
                 lambda args: json.dumps(
-                    iam.with_tracing(POLICIES[spec.key](args[0], log_group_name, args[1]), self._settings.tracing)
+                    iam.with_tracing(
+                        POLICIES[spec.key](args[0], log_group_name, args[1], self._settings.data_buckets),
+                        self._settings.tracing,
+                    )
                 )
             ),
             opts=self._child(),
@@ -175,7 +178,14 @@ class HpcCluster(pulumi.ComponentResource):
             role=role.id,
             policy=pulumi.Output.all(self._account, start.arn, compute.arn, sum_.arn, bucket.bucket).apply(
                 lambda args: json.dumps(
-                    iam.state_machine_policy(args[0], name, list(args[1:4]), args[4], tracing=settings.tracing)
+                    iam.state_machine_policy(
+                        args[0],
+                        name,
+                        list(args[1:4]),
+                        args[4],
+                        tracing=settings.tracing,
+                        data_buckets=settings.data_buckets,
+                    )
                 )
             ),
             opts=self._child(),

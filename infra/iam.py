@@ -6,10 +6,12 @@ AWS does not let a policy scope to a resource.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from asl.definition import ITEMS_PREFIX, MAP_LABEL, RESULTS_PREFIX
+from asl.definition import ITEMS_PREFIX, MAP_LABELS, OUTPUTS_PREFIX, RESULTS_PREFIX
+from handlers.datasets import parse_grant
 
 VERSION = "2012-10-17"
 ANY_RESOURCE = "*"
@@ -84,8 +86,11 @@ def execution_arns(account: Account, name: str) -> list[str]:
     return [f"{base}:*", f"{base}/*"]
 
 
-def map_run_executions_arn(account: Account, name: str, label: str = MAP_LABEL) -> str:
-    return f"arn:{account.partition}:states:{account.region}:{account.id}:execution:{name}/{label}:*"
+def map_run_executions_arns(account: Account, name: str, labels: Iterable[str] = MAP_LABELS) -> list[str]:
+    """The children of each Map state's runs, `execution:NAME/LABEL:*` (one Map per kind of item source)."""
+    return [
+        f"arn:{account.partition}:states:{account.region}:{account.id}:execution:{name}/{label}:*" for label in labels
+    ]
 
 
 def log_group_arn(account: Account, log_group: str) -> str:
@@ -100,14 +105,53 @@ def objects_arn(account: Account, bucket: str, prefix: str) -> str:
     return f"{bucket_arn(account, bucket)}/{prefix}/*"
 
 
+# ---- Data the stack does not own (config dataBuckets) -----------------------------------------------------------
+
+
+def data_grants(entries: Iterable[str]) -> dict[str, list[str]]:
+    """Bucket -> granted prefixes ("" for the whole bucket, which then covers every prefix of it)."""
+    by_bucket: dict[str, list[str]] = {}
+    for grant in (parse_grant(entry) for entry in entries):
+        prefixes = by_bucket.setdefault(grant.bucket, [])
+        if grant.prefix not in prefixes:
+            prefixes.append(grant.prefix)
+    return {bucket: [""] if "" in prefixes else prefixes for bucket, prefixes in by_bucket.items()}
+
+
+def read_data_statement(account: Account, entries: Iterable[str]) -> list[dict[str, Any]]:
+    """GetObject on exactly the configured buckets and prefixes; nothing when none is configured."""
+    resources = [
+        f"{bucket_arn(account, bucket)}/{prefix}*"
+        for bucket, prefixes in data_grants(entries).items()
+        for prefix in prefixes
+    ]
+    return [allow("ReadData", ["s3:GetObject"], resources)] if resources else []
+
+
+def list_data_statements(account: Account, entries: Iterable[str]) -> list[dict[str, Any]]:
+    """ListBucket on each configured bucket, limited by an s3:prefix condition when only prefixes are granted."""
+    statements = []
+    for number, (bucket, prefixes) in enumerate(data_grants(entries).items()):
+        condition = None if prefixes == [""] else {"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in prefixes]}}
+        statements.append(allow(f"ListData{number}", ["s3:ListBucket"], [bucket_arn(account, bucket)], condition))
+    return statements
+
+
 # ---- Role policies ----------------------------------------------------------------------------------------------
 
 
 def state_machine_policy(
-    account: Account, name: str, function_arns: list[str], bucket: str, *, tracing: bool
+    account: Account,
+    name: str,
+    function_arns: list[str],
+    bucket: str,
+    *,
+    tracing: bool,
+    data_buckets: Iterable[str] = (),
 ) -> dict[str, Any]:
     """What the state machine does: invoke the three functions, run its own Map Run children, read the item list,
-    write the Map's results, deliver logs, and (only with tracing on) send traces."""
+    list and read the configured data (its ItemReaders do), write the Map's results, deliver logs, and (only with
+    tracing on) send traces."""
     statements = [
         allow("InvokeFunctions", ["lambda:InvokeFunction"], [*function_arns, *(f"{arn}:*" for arn in function_arns)]),
         # A Distributed Map's children are executions of this same state machine.
@@ -115,8 +159,10 @@ def state_machine_policy(
         allow(
             "ManageMapRunChildren", ["states:DescribeExecution", "states:StopExecution"], execution_arns(account, name)
         ),
-        allow("RedriveMapRun", ["states:RedriveExecution"], [map_run_executions_arn(account, name)]),
+        allow("RedriveMapRun", ["states:RedriveExecution"], map_run_executions_arns(account, name)),
         allow("ReadItems", ["s3:GetObject"], [objects_arn(account, bucket, ITEMS_PREFIX)]),
+        *list_data_statements(account, data_buckets),
+        *read_data_statement(account, data_buckets),
         allow("WriteResults", list(RESULT_WRITER_ACTIONS), [objects_arn(account, bucket, RESULTS_PREFIX)]),
         allow("DeliverLogs", list(LOG_DELIVERY_ACTIONS), [ANY_RESOURCE]),
     ]
@@ -148,15 +194,19 @@ def start_function_policy(account: Account, log_group: str, bucket: str) -> dict
     )
 
 
-def compute_function_policy(account: Account, log_group: str) -> dict[str, Any]:
-    """The compute function only computes: its input and output travel through the state machine."""
-    return policy(write_own_logs(account, log_group))
+def compute_function_policy(account: Account, log_group: str, data_buckets: Iterable[str] = ()) -> dict[str, Any]:
+    """The compute function computes on what the state machine hands it, and reads the objects of the configured
+    data a data workload is handed (object-digest opens each object it is given). No ListBucket: S3 then answers 403
+    for a deleted object, which handlers.store reports as AccessDenied that may mean "no longer exists"."""
+    return policy(write_own_logs(account, log_group), *read_data_statement(account, data_buckets))
 
 
 def sum_function_policy(account: Account, log_group: str, bucket: str) -> dict[str, Any]:
-    """The sum function reads the Map's result files, and lists the result prefix to find a failed run's manifest."""
+    """The sum function reads the Map's result files, lists the result prefix to find a failed run's manifest, and
+    writes a result too large for a payload to outputs/."""
     return policy(
         write_own_logs(account, log_group),
+        allow("WriteOutputs", ["s3:PutObject"], [objects_arn(account, bucket, OUTPUTS_PREFIX)]),
         allow("ReadResults", ["s3:GetObject"], [objects_arn(account, bucket, RESULTS_PREFIX)]),
         allow(
             "ListResults",

@@ -77,11 +77,20 @@ def _summary(column: list[float], non_numeric: int, empty: int) -> Column:
 
 
 def combine(partials: list[dict[str, Column]]) -> dict[str, Column]:
-    combined: dict[str, Column] = {}
-    for partial in partials:
-        for name, part in partial.items():
-            combined[name] = _merge(combined[name], part) if name in combined else dict(part)
-    return combined
+    # Pairwise, as a balanced tree: each value's rounding passes through log2(n) merges instead of n.
+    layer = partials
+    while len(layer) > 1:
+        layer = [
+            _merge_partials(layer[i], layer[i + 1]) if i + 1 < len(layer) else layer[i] for i in range(0, len(layer), 2)
+        ]
+    return dict(layer[0])
+
+
+def _merge_partials(a: dict[str, Column], b: dict[str, Column]) -> dict[str, Column]:
+    merged = dict(a)
+    for name, part in b.items():
+        merged[name] = _merge(merged[name], part) if name in merged else part
+    return merged
 
 
 def _merge(a: Column, b: Column) -> Column:

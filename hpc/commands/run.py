@@ -23,6 +23,7 @@ from hpc.outcome import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Usage
 NAME = "run"
 HELP = "run a job (locally unless --cloud) and print its result"
 REFUSED_INPUT_ERROR = "InvalidInput"  # handlers.errors.InvalidInput, as the execution's error name
+SHOWN_FIELD_CHARS = 200  # with --save, longer fields are only in the file
 LOCAL_ONLY = ("set", "store", "workers")  # options (by dest) that shape a local run only
 ADVICE = {
     "States.DataLimitExceeded": "a payload is over Step Functions' 256 KiB limit: keep large data in S3 and pass "
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=at_least_one, metavar="N", help="local worker processes (default: all cores)")
     parser.add_argument("--store", type=Path, metavar="DIR", help="keep the local run's items and result files in DIR")
     parser.add_argument("--json", action="store_true", help="print the execution output as JSON")
+    parser.add_argument(
+        "--save", type=Path, metavar="FILE", help="write the whole output as JSON to FILE; print only its short fields"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--report", type=Path, metavar="DIR", help="write timeline/throughput/durations PNGs and report.html to DIR"
@@ -59,7 +63,25 @@ def execute(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if args.report is not None:  # after the wall time is taken: drawing is not part of the run
         write_report(args.report, result, report_data)
+    if args.save is not None and result.status == "SUCCEEDED":
+        return save(args.save, result.output, elapsed, fields)
     return report(result.status, result.output, result.error, result.cause, elapsed, fields, as_json=args.json)
+
+
+def save(path: Path, output: Any, elapsed: float, fields: dict[str, str]) -> int:
+    """Write the whole output to `path` (a result of any size: hpc.local / hpc.cloud fetched a stored one); print the
+    fields that fit on a line, and where the rest went."""
+    sys.set_int_max_str_digits(0)
+    text = json.dumps(output)
+    try:
+        path.write_text(text + "\n")
+    except OSError as error:
+        print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    shown = {key: value for key, value in output.items() if len(json.dumps(value)) <= SHOWN_FIELD_CHARS}
+    code = report("SUCCEEDED", shown, None, None, elapsed, fields, as_json=False)
+    print(f"{'saved':<16}{path} ({len(text):,} bytes: every field)")
+    return code
 
 
 def refuse_options_unused_in_this_mode(args: argparse.Namespace) -> None:

@@ -7,7 +7,8 @@ root is importable). Use the `aws` fixture (moto on, credentials faked, S3 handl
 Code that talks to Step Functions itself, as `hpc run --cloud` does, should be given `StepFunctionsAsOnAws(stack.sfn)`.
 
 moto 5.2's gaps are listed in test_moto_execution.py's docstring; the unbatched definition is deployed because moto
-ignores ItemBatcher, and without its JSON Lines Map (state ComputeLines and the Route rule to it), because moto's
+ignores ItemBatcher; moto's listing reader is made to hand out AWS's items (moto_item_reader.py); and the definition
+goes without its JSON Lines Map (state ComputeLines and the Route rule to it), because moto's
 parser refuses InputType JSONL when the machine is created.
 """
 
@@ -32,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # the sibling harness modules are imported by their top-level names
     sys.path.insert(0, str(HERE))
 
+from moto_item_reader import list_objects_as_aws  # noqa: E402
 from moto_lambda import Handler, serve_handlers_in_process  # noqa: E402
 from moto_result_writer import write_result_files  # noqa: E402
 
@@ -41,6 +43,7 @@ from hpc.settings import Settings  # noqa: E402
 REPO = HERE.parents[1]
 REGION = "us-east-1"
 BUCKET = "hpc-results-moto"
+DATA_BUCKET = "lake-moto"  # the data jobs' bucket, in the stack's dataBuckets
 MACHINE = "hpc-moto"
 # Unbatched (moto has no ItemBatcher); a small MaxConcurrency, because moto starts one thread per allowed child.
 SETTINGS = Settings(state_machine_name=MACHINE, max_items_per_batch=1, max_concurrency=4)
@@ -122,13 +125,19 @@ def deploy_to_moto(wrap: Callable[[str, Handler], Handler] | None, monkeypatch: 
     `wrap(handler_path, handler)` may decorate a handler, e.g. to make one call fail."""
     serve_handlers_in_process(monkeypatch, wrap)
     write_result_files(monkeypatch)
+    list_objects_as_aws(monkeypatch)
     iam, s3, lam, sfn = (
         boto3.client(service, region_name=REGION) for service in ("iam", "s3", "lambda", "stepfunctions")
     )
     s3.create_bucket(Bucket=BUCKET)
+    s3.create_bucket(Bucket=DATA_BUCKET)
     role = iam.create_role(RoleName="hpc-moto", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     environments = {
-        "start": {"RESULTS_BUCKET": BUCKET, "MAX_ITEMS": str(SETTINGS.max_items)},
+        "start": {
+            "RESULTS_BUCKET": BUCKET,
+            "MAX_ITEMS": str(SETTINGS.max_items),
+            "DATA_BUCKETS": json.dumps([DATA_BUCKET]),
+        },
         "compute": {},
         "sum": {"RESULTS_BUCKET": BUCKET, "TOLERATED_FAILURE_PERCENTAGE": str(SETTINGS.tolerated_failure_percentage)},
     }

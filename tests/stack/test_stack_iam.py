@@ -87,7 +87,13 @@ def test_state_machine_may_do_exactly_what_a_distributed_map_run_needs(deploymen
             ["states:DescribeExecution", "states:StopExecution"],
             [f"{STATES}:execution:{MACHINE}:*", f"{STATES}:execution:{MACHINE}/*"],
         ),
-        "RedriveMapRun": allow(["states:RedriveExecution"], [f"{STATES}:execution:{MACHINE}/compute:*"]),
+        "RedriveMapRun": allow(
+            ["states:RedriveExecution"],
+            [
+                f"{STATES}:execution:{MACHINE}/{label}:*"
+                for label in ("compute", "compute-objects", "compute-rows", "compute-lines", "compute-array")
+            ],
+        ),
         "ReadItems": allow(["s3:GetObject"], [f"arn:aws:s3:::{BUCKET}/items/*"]),
         "WriteResults": allow(
             ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
@@ -140,12 +146,53 @@ def test_compute_function_may_only_log(deployment: Deployment):
     assert statements_by_sid(role_policy(deployment, "compute")) == {"WriteOwnLogs": own_logs(f"{MACHINE}-compute")}
 
 
-def test_sum_function_may_only_log_and_read_results(deployment: Deployment):
+def test_sum_function_may_only_log_read_results_and_write_outputs(deployment: Deployment):
     assert statements_by_sid(role_policy(deployment, "sum")) == {
         "WriteOwnLogs": own_logs(f"{MACHINE}-sum"),
+        "WriteOutputs": allow(["s3:PutObject"], [f"arn:aws:s3:::{BUCKET}/outputs/*"]),
         "ReadResults": allow(["s3:GetObject"], [f"arn:aws:s3:::{BUCKET}/results/*"]),
         "ListResults": allow(["s3:ListBucket"], [f"arn:aws:s3:::{BUCKET}"], StringLike={"s3:prefix": ["results/*"]}),
     }
+
+
+DATA_CONFIG = {"hpc:dataBuckets": '["lake/raw", "lake/curated/", "archive", "archive/2024"]'}
+
+
+@pytest.fixture(scope="module")
+def with_data() -> Deployment:
+    return deploy(DATA_CONFIG)
+
+
+def test_state_machine_may_list_and_read_exactly_the_configured_data(with_data: Deployment):
+    statements = statements_by_sid(role_policy(with_data, "state-machine"))
+    # a prefix grant lists only under its prefix; a whole-bucket grant covers its prefixes, so they add nothing
+    assert statements["ListData0"] == allow(
+        ["s3:ListBucket"], ["arn:aws:s3:::lake"], StringLike={"s3:prefix": ["raw/*", "curated/*"]}
+    )
+    assert statements["ListData1"] == allow(["s3:ListBucket"], ["arn:aws:s3:::archive"])
+    assert statements["ReadData"] == allow(
+        ["s3:GetObject"], ["arn:aws:s3:::lake/raw/*", "arn:aws:s3:::lake/curated/*", "arn:aws:s3:::archive/*"]
+    )
+
+
+def test_compute_function_may_read_exactly_the_configured_data(with_data: Deployment):
+    assert statements_by_sid(role_policy(with_data, "compute")) == {
+        "WriteOwnLogs": own_logs(f"{MACHINE}-compute"),
+        "ReadData": allow(
+            ["s3:GetObject"], ["arn:aws:s3:::lake/raw/*", "arn:aws:s3:::lake/curated/*", "arn:aws:s3:::archive/*"]
+        ),
+    }
+
+
+def test_no_data_is_readable_when_none_is_configured(deployment: Deployment):
+    for owner in ("state-machine", "compute", "start", "sum"):
+        sids = statements_by_sid(role_policy(deployment, owner))
+        assert not [sid for sid in sids if "Data" in sid], owner
+
+
+def test_a_bad_data_bucket_entry_stops_the_deployment_naming_the_key():
+    with pytest.raises(Exception, match="dataBuckets"):
+        deploy({"hpc:dataBuckets": '["Not_A_Bucket"]'})
 
 
 def test_no_statement_allows_a_wildcard_except_the_unscopable_actions(deployment: Deployment):

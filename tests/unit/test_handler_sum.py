@@ -465,3 +465,88 @@ def test_an_empty_run_names_no_result_files(bucket):
     results = write_run(bucket)
     with pytest.raises(IncompleteResults, match=r"cover 0 item\(s\) .*\(result files: none\)"):
         sum_handler.handler({"job": squares_job(3), "results": results}, None)
+
+
+# ---- data jobs: the item count is not known up front -------------------------------------------------------------
+
+DATA_JOB = {"workload": "csv-stats", "params": {"data": "s3://lake/t.csv", "format": "csv"}, "items": None}
+
+
+def rows_batch(number, first, values):
+    """A data Map's child: items {"index", "value"} for rows with one column "v"."""
+    items = [{"index": first + offset, "value": {"v": str(value)}} for offset, value in enumerate(values)]
+    partial = sum_handler.workloads.get("csv-stats").compute([item["value"] for item in items], {})
+    return child_record(
+        number, {"Items": items, "BatchInput": {"job": DATA_JOB}}, output={"items": len(items), "partial": partial}
+    )
+
+
+def data_total(bucket, **files):
+    return sum_handler.handler({"job": DATA_JOB, "results": write_run(bucket, **files), "execution": "e"}, None)
+
+
+def test_a_data_job_is_counted_from_the_indices_of_its_result_records(bucket):
+    output = data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3])], [rows_batch(1, 3, [4, 5])]])
+    assert (output["items"], output["complete"]) == (5, True)
+    assert output["result"]["v"]["mean"] == 3.0
+
+
+def test_a_data_job_with_a_record_missing_from_the_middle_is_refused(bucket):
+    with pytest.raises(IncompleteResults, match=r"items 3..4 of the data are in no result file"):
+        data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3]), rows_batch(2, 5, [6])]])
+
+
+def test_a_data_job_with_a_record_listed_twice_is_refused(bucket):
+    batch = rows_batch(0, 0, [1, 2])
+    with pytest.raises(IncompleteResults, match="item 0 is in two results"):
+        data_total(bucket, succeeded=[[batch], [batch]])
+
+
+def test_a_data_job_with_overlapping_records_is_refused(bucket):
+    with pytest.raises(IncompleteResults, match="in two results"):
+        data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3]), rows_batch(1, 2, [3, 4])]])
+
+
+def test_a_data_record_that_covers_fewer_items_than_it_was_given_is_refused(bucket):
+    record = rows_batch(0, 0, [1, 2, 3])
+    output = json.loads(record["Output"])
+    record["Output"] = json.dumps({**output, "items": 2})
+    with pytest.raises(IncompleteResults, match="was given 3 item.*covers 2"):
+        data_total(bucket, succeeded=[[record]])
+
+
+def test_a_data_job_still_refuses_pending_and_failed_files(bucket):
+    pending = {"Input": json.dumps({"Items": [{"index": 3, "value": {}}]}), "Status": "PENDING"}
+    with pytest.raises(IncompleteResults, match="PENDING"):
+        data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3])]], pending=[[pending]])
+    failed = lambda_failure(1, {"Items": [{"index": 3, "value": {"v": "4"}}], "BatchInput": {"job": DATA_JOB}})
+    with pytest.raises(IncompleteResults, match="FAILED"):
+        data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3])]], failed=[[failed]])
+
+
+def test_an_empty_dataset_is_refused_naming_it(bucket):
+    with pytest.raises(InvalidInput, match=r"s3://lake/t.csv holds no items"):
+        data_total(bucket)
+
+
+def test_an_output_past_64_kib_is_stored_and_summarized(bucket, monkeypatch):
+    # GIVEN a job whose result is a 200,000-digit number
+    monkeypatch.setattr(
+        sum_handler.workloads.get("sum-squares"),
+        "present",
+        lambda partial, params: {"result": "7" * 200_000, "digits": 200_000},
+    )
+    job, results = batched_squares_run(bucket, 10, 5)
+    # WHEN summed THEN the output names the stored object and keeps the small fields
+    output = sum_handler.handler({"job": job, "results": results, "execution": "exec-9"}, None)
+    assert output["result_object"]["Key"] == "outputs/exec-9/result.json"
+    assert "result" not in output and output["digits"] == 200_000 and output["complete"] is True
+    stored = sum_handler.store().open(BUCKET, "outputs/exec-9/result.json").read()
+    assert json.loads(stored) == {
+        "workload": "sum-squares",
+        "items": 10,
+        "complete": True,
+        "result": "7" * 200_000,
+        "digits": 200_000,
+    }
+    assert output["result_object"]["Size"] == len(stored)

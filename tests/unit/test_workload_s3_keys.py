@@ -93,16 +93,18 @@ def test_size_above_the_payload_cap_is_refused_with_the_reason():
     with pytest.raises(InvalidInput) as raised:
         s3_keys.parse(s3_keys.MAX_SIZE + 1, {})
     assert str(raised.value) == (
-        "size must be at most 60000 for workload 's3-keys', got 60001: the result would have about 129362 digits, "
-        "past what fits in a Step Functions payload (256 KiB)"
+        "size must be at most 140000 for workload 's3-keys', got 140001: a batch holding item 140000 would return a "
+        "partial of about 250559 hexadecimal digits, past what a Step Functions payload carries (256 KiB)"
     )
-    assert s3_keys.parse(s3_keys.MAX_SIZE, {}) == {"size": 60_000, "lengths": "original"}
+    assert s3_keys.parse(s3_keys.MAX_SIZE, {}) == {"size": 140_000, "lengths": "original"}
 
 
-def test_largest_result_fits_in_half_a_state_payload():
-    # The cap's justification: ~2.156 digits per byte of length, measured with the independent method.
+def test_the_largest_batch_partial_fits_a_compute_output():
+    # The cap's justification: ~2.156 digits per byte of length, measured with the independent method; a batch's
+    # partial (its largest item dominates) rides in the compute output, which must stay under 256 KiB.
     digits_per_length = len(str(total_by_matrix_power(2000))) / 2000
-    assert digits_per_length * s3_keys.MAX_SIZE < 256 * 1024 / 2
+    output_fields = len('{"items":128,"partial":""}')
+    assert 250_000 < digits_per_length * s3_keys.MAX_SIZE + output_fields < 256 * 1024
 
 
 def test_partials_are_hexadecimal_and_only_present_gives_decimal():
