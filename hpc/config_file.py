@@ -2,8 +2,8 @@
 
 Importing PyYAML costs about as much as the rest of a small local run's start-up, and a stack file is nearly always
 what `pulumi config set` writes: comment lines, and `key: value` lines at the top level or indented two spaces under
-`config:`, each value a plain number, `true`/`false`, a simple word or a quoted string without escapes. `parse` reads
-exactly that form itself and hands every other file to PyYAML, so the result is always what `yaml.safe_load` gives
+`config:`, each value a plain number, `true`/`false`, a simple word, `[]` or a quoted string without escapes. `parse`
+reads exactly that form itself and hands every other file to PyYAML, so the result is always what `yaml.safe_load` gives
 (tests/unit/test_config_file.py checks the two side by side, on generated files too).
 """
 
@@ -91,6 +91,8 @@ def _scalar(raw: str) -> Any:
         return float(raw)
     if raw in ("true", "false"):
         return raw == "true"
+    if raw == "[]":
+        return []  # an empty list setting (dataBuckets' default)
     if _WORD.fullmatch(raw) and raw not in _NOT_STRINGS:
         return raw
     if len(raw) >= 2 and raw[0] == raw[-1] == '"' and not set(raw[1:-1]) & set('"\\'):

@@ -7,7 +7,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from asl.definition import ITEMS_PREFIX, RESULTS_PREFIX
+from asl.definition import ITEMS_PREFIX, OUTPUTS_PREFIX, RESULTS_PREFIX
 from hpc.settings import Settings
 from infra.iam import Account, tls_only_bucket_policy
 
@@ -45,7 +45,10 @@ def results_bucket(
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-results-expiry",
         bucket=bucket.id,
-        rules=[expiry_rule(prefix, settings.results_expire_days) for prefix in (ITEMS_PREFIX, RESULTS_PREFIX)],
+        rules=[
+            expiry_rule(prefix, settings.results_expire_days)
+            for prefix in (ITEMS_PREFIX, RESULTS_PREFIX, OUTPUTS_PREFIX)
+        ],
         opts=opts,
     )
     aws.s3.BucketPolicy(

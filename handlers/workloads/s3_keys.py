@@ -37,20 +37,22 @@ OPTIONS = {"lengths": 'which byte lengths to sum: "original" (0..size-1, the def
 LENGTHS = ("original", "s3")
 CHOICES_BY_WIDTH = (128, 1863, 42451, 78341)  # characters of 1, 2, 3 and 4 bytes
 
-# f(i) has about 2.156 decimal digits per byte (log10 of the recurrence's dominant root, 143.12). What bounds a run is
-# the compute function's output: a batch's partial, a sum dominated by its largest item, must fit in Step Functions'
-# 256 KiB payload. For size 115,000 it has ~248,000 digits, with room for the output's other fields; the final output
-# may be larger, because the sum function stores an output of any size in the bucket (outputs/<execution>/). A batch
-# holding item 115,000 runs its recurrence in seconds, far inside the Lambda timeout.
-MAX_SIZE = 115_000
+# f(i) has about 2.156 decimal digits per byte (log10 of the recurrence's dominant root, 143.12), 1.79 hexadecimal
+# ones. What bounds a run is the compute function's output: a batch's partial (hexadecimal, a sum dominated by its
+# largest item) must fit in Step Functions' 256 KiB payload. For size 140,000 it has ~250,600 hex digits, with room for
+# the output's other fields. The final result (~302,000 decimal digits then) may be larger than a payload: the sum
+# function stores an output of any size in the bucket (outputs/<execution>/). A batch holding item 140,000 runs its
+# recurrence in seconds, far inside the Lambda timeout.
+HEX_DIGITS_PER_LENGTH = 1.7897
+MAX_SIZE = 140_000
 
 
 def parse(size: int, options: dict[str, Any]) -> dict[str, Any]:
     if size > MAX_SIZE:
         raise InvalidInput(
-            f"size must be at most {MAX_SIZE} for workload {NAME!r}, got {size}: the result would have about "
-            f"{int(size * 2.156)} digits, and a batch's partial result past what fits in a Step Functions payload "
-            "(256 KiB)"
+            f"size must be at most {MAX_SIZE} for workload {NAME!r}, got {size}: a batch holding item {size - 1} would "
+            f"return a partial of about {int(size * HEX_DIGITS_PER_LENGTH)} hexadecimal digits, past what a Step "
+            "Functions payload carries (256 KiB)"
         )
     lengths = options.get("lengths", "original")
     if lengths not in LENGTHS:

@@ -144,7 +144,8 @@ def test_a_malformed_json_line_fails_naming_the_file_and_line(tmp_path: Path, ca
     (tmp_path / "t.jsonl").write_text('{"v": 1}\n{"v": 2}\n{"v": \n{"v": 4}\n')
     code, output, err = run(capsys, {"workload": "csv-stats", "data": str(tmp_path / "t.jsonl")})
     assert (code, output) == (EXIT_FAILED, None)
-    assert f"States.ItemReaderFailed: {tmp_path / 't.jsonl'} line 3 is not valid JSON" in err
+    assert err.startswith("error: States.ItemReaderFailed: An error occurred while executing the state 'ComputeLines'")
+    assert f"{tmp_path / 't.jsonl'} line 3 is not valid JSON: Expecting value: line 1 column 7" in err
 
 
 def test_a_binary_file_for_csv_stats_fails_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

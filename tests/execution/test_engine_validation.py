@@ -43,10 +43,6 @@ def test_the_projects_definition_is_accepted(tmp_path, batch):
             "States.Compute.ItemReader.ReaderConfig.ManifestType",
         ),
         (
-            lambda d: d["States"]["Compute"]["ItemReader"]["ReaderConfig"].update(MaxItemsPath="$.n"),
-            "States.Compute.ItemReader.ReaderConfig.MaxItemsPath",
-        ),
-        (
             lambda d: d["States"]["Compute"]["ItemReader"].update(Resource="arn:aws:states:::s3:listObjects"),
             "States.Compute.ItemReader.Resource",
         ),

@@ -219,10 +219,6 @@ def test_parameters_may_be_paths_on_the_maps_input(store: LocalStore):
         ),
         ({"Resource": LIST, "Parameters": {"Bucket": "b", "Delimiter": "/"}}, "Parameters.Delimiter"),
         (
-            {**csv_reader(), "ReaderConfig": {**csv_reader()["ReaderConfig"], "MaxItemsPath": "$.n"}},
-            "ReaderConfig.MaxItemsPath",
-        ),
-        (
             {**csv_reader(), "ReaderConfig": {**csv_reader()["ReaderConfig"], "ItemsPointer": "/a"}},
             "ReaderConfig.ItemsPointer",
         ),
@@ -236,17 +232,18 @@ def test_what_the_engine_does_not_emulate_is_refused_naming_the_field(reader: di
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({"CSVHeaderLocation": None}, "CSVHeaderLocation"),
-        ({"CSVHeaderLocation": "GIVEN"}, "CSVHeaders"),
-        ({"CSVHeaders": ["a"]}, "CSVHeaders"),
-        ({"CSVDelimiter": "COLON"}, "CSVDelimiter"),
-        ({"MaxItems": 0}, "MaxItems"),
+        ({"CSVHeaderLocation": None}, "ReaderConfig.CSVHeaderLocation"),
+        ({"CSVHeaderLocation": "GIVEN"}, "ReaderConfig.CSVHeaders"),
+        ({"CSVHeaders": ["a"]}, "ReaderConfig.CSVHeaders"),
+        ({"CSVDelimiter": "COLON"}, "ReaderConfig.CSVDelimiter"),
+        ({"MaxItems": 0}, "ReaderConfig.MaxItems"),
+        ({"MaxItems": 3, "MaxItemsPath": "$.n"}, "ReaderConfig: needs at most one of MaxItems, MaxItemsPath"),
     ],
 )
 def test_csv_reader_config_is_checked_as_aws_documents_it(config: dict[str, Any], field: str):
     reader = csv_reader(**config)
     reader["ReaderConfig"] = {key: value for key, value in reader["ReaderConfig"].items() if value is not None}
-    with pytest.raises(InvalidDefinition, match=re.escape(f"ReaderConfig.{field}")):
+    with pytest.raises(InvalidDefinition, match=re.escape(f"ItemReader.{field}")):
         item_reader.check(reader, "ItemReader")
 
 

@@ -129,7 +129,7 @@ def test_overrides_reach_logs_tracing_and_expiry(overridden: Deployment):
     assert machine["loggingConfiguration"]["level"] == "ALL"
     assert machine["tracingConfiguration"] == {"enabled": True}
     rules = overridden.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "hpc-results-expiry")
-    assert [rule["expiration"]["days"] for rule in rules.inputs["rules"]] == [20, 20]
+    assert [rule["expiration"]["days"] for rule in rules.inputs["rules"]] == [20, 20, 20]
     functions = {function.name: function.inputs for function in overridden.of_type(LAMBDA)}
     assert {name: inputs["tracingConfig"] for name, inputs in functions.items()} == {
         name: {"mode": "Active"} for name in ("hpc-start", "hpc-compute", "hpc-sum")

@@ -94,11 +94,11 @@ def test_bucket_refuses_requests_without_tls(deployment: Deployment):
     ]
 
 
-def test_bucket_expires_items_and_results_and_aborts_abandoned_uploads(deployment: Deployment):
+def test_bucket_expires_items_results_and_outputs_and_aborts_abandoned_uploads(deployment: Deployment):
     lifecycle = deployment.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "hpc-results-expiry")
     assert lifecycle.inputs["bucket"] == BUCKET
     rules = {rule["filter"]["prefix"]: rule for rule in lifecycle.inputs["rules"]}
-    assert set(rules) == {"items/", "results/"}
+    assert set(rules) == {"items/", "results/", "outputs/"}
     for rule in rules.values():
         assert rule["status"] == "Enabled"
         # resultsExpireDays default: past the 14 days AWS allows a redrive, which rereads the item list and results

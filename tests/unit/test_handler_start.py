@@ -80,8 +80,8 @@ def test_bad_input_is_refused_before_anything_is_written(local_store, monkeypatc
 
 
 def test_workload_cap_below_max_items_is_enforced(local_store):
-    with pytest.raises(InvalidInput, match="at most 115000 for workload 's3-keys'"):
-        start.handler({"input": {"size": 115_001}, "execution": "e"}, None)
+    with pytest.raises(InvalidInput, match="at most 140000 for workload 's3-keys'"):
+        start.handler({"input": {"size": 140_001}, "execution": "e"}, None)
     assert written(local_store) == []
 
 

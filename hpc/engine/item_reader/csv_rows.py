@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hpc.engine.errors import InvalidDefinition
 from hpc.engine import checks
+from hpc.engine.errors import InvalidDefinition
 from hpc.engine.item_reader import objects
 from hpc.engine.item_reader.lines import decoded_lines
 

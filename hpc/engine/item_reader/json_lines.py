@@ -36,6 +36,6 @@ def _values(stream: Any, name: str) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            yield json.loads(line.rstrip("\r\n"))  # so a JSON error's position is within this line
         except ValueError as error:
             raise objects.failed(f"{name} line {number} is not valid JSON: {error}") from None

@@ -62,7 +62,7 @@ def capped(items: Iterable[Any], config: dict[str, Any]) -> Iterator[Any]:
 
 
 def check_max_items(config: dict[str, Any], where: str) -> None:
-    """MaxItems (1 to 100 million) or MaxItemsPath (resolved to MaxItems before the reader runs, hpc.engine.map_settings)."""
+    """MaxItems (1 to 100 million) or MaxItemsPath (made MaxItems before the reader runs: hpc.engine.map_settings)."""
     checks.exclusive(config, ("MaxItems", "MaxItemsPath"), where)
     checks.number(config, "MaxItems", where, minimum=1, maximum=MAX_ITEMS_LIMIT, integer=True)
     if "MaxItemsPath" in config:
