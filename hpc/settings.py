@@ -227,7 +227,10 @@ class Settings:
 
     def as_config(self) -> dict[str, Any]:
         """The settings as camelCase config keys, the form `Pulumi.<stack>.yaml` uses."""
-        return {config_key(field.name): getattr(self, field.name) for field in fields(self)}
+        return {
+            config_key(field.name): list(value) if isinstance(value := getattr(self, field.name), tuple) else value
+            for field in fields(self)
+        }
 
 
 def _express_children_fit_in_five_minutes(settings: Settings) -> str | None:

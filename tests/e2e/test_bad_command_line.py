@@ -116,9 +116,9 @@ CASES = [
     ),
     Case(
         "estimate-above-s3-keys-cap",
-        ("estimate", "--size", "60001"),
+        ("estimate", "--size", "140001"),
         "InvalidInput",
-        r"size must be at most 60000 for workload 's3-keys', got 60001",
+        r"size must be at most 140000 for workload 's3-keys', got 140001",
     ),
     Case("estimate-unknown-workload", ("estimate", "--workload", "nope"), "InvalidInput", r"unknown workload 'nope'"),
     Case(
