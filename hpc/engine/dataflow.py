@@ -65,3 +65,29 @@ def jsonata_finish(name: str, state: dict[str, Any], bindings: dict[str, Any], d
         context.variables.assign(jsonata_language.evaluate(state["Assign"], bindings, "Assign"), name)
     limits.check_payload(value, name, "output")
     return value
+
+
+def arguments(state: dict[str, Any], raw: Any, context: Context) -> tuple[Any, dict[str, Any] | None]:
+    """The effective input of a state that does work (Task, Parallel) and, in JSONata, the expressions' bindings:
+    JSONata `Arguments` (by default the state input), or InputPath then Parameters (bindings None)."""
+    if is_jsonata(state):
+        bindings = jsonata_bindings(raw, context)
+        return jsonata_language.evaluate(state.get("Arguments", "{% $states.input %}"), bindings, "Arguments"), bindings
+    effective = input_path(state, raw, context)
+    if "Parameters" in state:
+        effective = templates.evaluate(state["Parameters"], effective, context)
+    return effective, None
+
+
+def conclude(
+    name: str, state: dict[str, Any], raw: Any, result: Any, context: Context, bindings: dict[str, Any] | None
+) -> Any:
+    """A working state's output from its result: JSONata Output and Assign seeing `$states.result`, or ResultSelector,
+    Assign, ResultPath and OutputPath."""
+    if bindings is not None:
+        bindings = {**bindings, "states": {**bindings["states"], "result": result}}
+        return jsonata_finish(name, state, bindings, result, context)
+    if "ResultSelector" in state:
+        result = templates.evaluate(state["ResultSelector"], result, context)
+    assign_jsonpath(name, state, result, context)
+    return finish(name, state, raw, result, context)

@@ -219,10 +219,7 @@ def run(
 
             processor = state.get("ItemProcessor") or state["Iterator"]
             result = _iterate(interpreter, processor, items, selector is not None and select, execution, context)
-        if "ResultSelector" in state:
-            result = templates.evaluate(state["ResultSelector"], result, context)
-        dataflow.assign_jsonpath(name, state, result, context)
-        return dataflow.finish(name, state, raw, result, context)
+        return dataflow.conclude(name, state, raw, result, context, None)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
 
@@ -248,8 +245,7 @@ def _run_jsonata(
 
         selector = select if "ItemSelector" in state else None
         result = _iterate(interpreter, state["ItemProcessor"], items, selector, execution, context)
-        bindings["states"] = {**bindings["states"], "result": result}
-        return dataflow.jsonata_finish(name, state, bindings, result, context)
+        return dataflow.conclude(name, state, raw, result, context, bindings)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
 

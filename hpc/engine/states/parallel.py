@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hpc.engine import checks, dataflow, error_handling, jsonata_language, templates
+from hpc.engine import checks, dataflow, error_handling
 from hpc.engine.errors import InvalidDefinition
 from hpc.engine.interpreter import Context, Execution, Interpreter
 
@@ -40,25 +40,11 @@ def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker:
 def run(
     interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
 ) -> tuple[str | None, Any]:
-    jsonata = dataflow.is_jsonata(state)
-
     def attempt(context: Context) -> Any:
-        if jsonata:
-            bindings = dataflow.jsonata_bindings(raw, context)
-            effective = jsonata_language.evaluate(state.get("Arguments", "{% $states.input %}"), bindings, "Arguments")
-        else:
-            effective = dataflow.input_path(state, raw, context)
-            if "Parameters" in state:
-                effective = templates.evaluate(state["Parameters"], effective, context)
+        effective, bindings = dataflow.arguments(state, raw, context)
         execution.events += 1  # ParallelStateStarted
         result = [interpreter.branch(branch).run(execution, effective, use_input=False) for branch in state["Branches"]]
         execution.events += 1  # ParallelStateSucceeded
-        if jsonata:
-            bindings["states"] = {**bindings["states"], "result": result}
-            return dataflow.jsonata_finish(name, state, bindings, result, context)
-        if "ResultSelector" in state:
-            result = templates.evaluate(state["ResultSelector"], result, context)
-        dataflow.assign_jsonpath(name, state, result, context)
-        return dataflow.finish(name, state, raw, result, context)
+        return dataflow.conclude(name, state, raw, result, context, bindings)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from hpc.engine import checks, dataflow, error_handling, jsonata_language, lambdas, limits, templates
+from hpc.engine import checks, dataflow, error_handling, jsonata_language, lambdas, limits
 from hpc.engine.errors import InvalidDefinition, StatesError
 from hpc.engine.interpreter import Context, Execution, Interpreter
 
@@ -73,26 +73,11 @@ def _known(function: Any, where: str, functions: Mapping[str, str]) -> None:
 def run(
     interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
 ) -> tuple[str | None, Any]:
-    jsonata = dataflow.is_jsonata(state)
-
     def attempt(context: Context) -> Any:
-        if jsonata:
-            bindings = dataflow.jsonata_bindings(raw, context)
-            effective = jsonata_language.evaluate(state.get("Arguments", "{% $states.input %}"), bindings, "Arguments")
-        else:
-            effective = dataflow.input_path(state, raw, context)
-            if "Parameters" in state:
-                effective = templates.evaluate(state["Parameters"], effective, context)
+        effective, bindings = dataflow.arguments(state, raw, context)
         limits.check_payload(effective, name, "input after Parameters")
         result = _call(interpreter, name, state["Resource"], effective, execution)
-        if jsonata:
-            return dataflow.jsonata_finish(
-                name, state, {**bindings, "states": {**bindings["states"], "result": result}}, result, context
-            )
-        if "ResultSelector" in state:
-            result = templates.evaluate(state["ResultSelector"], result, context)
-        dataflow.assign_jsonpath(name, state, result, context)
-        return dataflow.finish(name, state, raw, result, context)
+        return dataflow.conclude(name, state, raw, result, context, bindings)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
 
