@@ -95,6 +95,25 @@ def bindings(state_input: Any, context: dict[str, Any], variables: dict[str, Any
     return {**variables, "states": {"input": state_input, "context": context, **more}}
 
 
+class Prepared:
+    """A JSONata template bound to its state's `$states.input` and variables, to be evaluated later with the context
+    object of that moment: how a Distributed Map written in JSONata hands ItemSelector (evaluated per item, with
+    `Map.Item` in the context), BatchInput and the reader's and writer's Arguments to the Map runner, which evaluates
+    templates with hpc.engine.templates.evaluate."""
+
+    __slots__ = ("bindings", "field", "value")
+
+    def __init__(self, value: Any, bindings: dict[str, Any], field: str) -> None:
+        self.value = value
+        self.bindings = bindings
+        self.field = field
+
+    def evaluate(self, context: Any) -> Any:
+        return evaluate(
+            self.value, {**self.bindings, "states": {**self.bindings["states"], "context": context}}, self.field
+        )
+
+
 def _plain(value: Any) -> Any:
     # The library hands back its own list type and sequences; the engine passes plain JSON values on.
     if isinstance(value, dict):

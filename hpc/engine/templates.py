@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpc.engine import intrinsics, paths
+from hpc.engine import intrinsics, jsonata_language, paths
 from hpc.engine.errors import InvalidDefinition
 
 
@@ -60,4 +60,6 @@ def evaluate(template: Any, data: Any, context: dict[str, Any] | None) -> Any:
         return out
     if isinstance(template, list):
         return [evaluate(value, data, context) for value in template]
+    if isinstance(template, jsonata_language.Prepared):  # a JSONata Distributed Map's ItemSelector, BatchInput...
+        return template.evaluate(context)
     return template

@@ -33,7 +33,8 @@ _CATCHER = {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"}
 _JSONATA_CATCHER = {"ErrorEquals", "Next", "Comment", "Output", "Assign"}
 # Fields that hold JSONata templates in a JSONata state (each checked for expressions that do not parse).
 _JSONATA_TEMPLATES = ("Arguments", "Output", "Assign", "Items", "ItemSelector", "MaxConcurrency", "Seconds")
-_JSONATA_TEMPLATES_MORE = ("Timestamp", "Error", "Cause")
+_JSONATA_TEMPLATES_MORE: tuple[str, ...] = ("Timestamp", "Error", "Cause", "ItemReader", "ItemBatcher", "ResultWriter")
+_JSONATA_TEMPLATES_MORE += ("ToleratedFailurePercentage", "ToleratedFailureCount")
 
 
 def with_query_language(definition: Any) -> Any:
@@ -94,8 +95,6 @@ class Checker:
             raise checks.unsupported(f"{where}.Type", f"state type {state.get('Type')!r} is not emulated")
         _query_language(state, where)
         jsonata = state.get("QueryLanguage") == jsonata_language.NAME
-        if jsonata and hasattr(kind, "check_jsonata_emulated"):
-            kind.check_jsonata_emulated(state, where)
         own, other = (kind.JSONATA_FIELDS, kind.FIELDS) if jsonata else (kind.FIELDS, kind.JSONATA_FIELDS)
         for key in state:
             if key in other and key not in own:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_engine_map import map_state
+from test_engine_map import map_state, result_files
 from toy_machine import machine, task
 
 from hpc.engine import InvalidDefinition, UnsupportedDefinition
@@ -14,6 +14,18 @@ from hpc.engine import InvalidDefinition, UnsupportedDefinition
 
 def jsonata(*states: tuple[str, dict]) -> dict:
     return {"QueryLanguage": "JSONata", **machine(*states)}
+
+
+PUT = "arn:aws:states:::s3:putObject"
+JSONATA_DISTRIBUTED = {
+    "Type": "Map",
+    "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Work",
+        "States": {"Work": {"Type": "Pass", "End": True}},
+    },
+    "End": True,
+}
 
 
 # ---- variables in JSONPath states -----------------------------------------------------------------------------------
@@ -258,6 +270,63 @@ def test_jsonata_error_while_evaluating_names_the_field(make_engine):
     assert "'Output.x'" in result.cause
 
 
+def test_jsonata_distributed_map_reads_batches_selects_and_writes_results(make_engine, tmp_path):
+    (tmp_path / "store" / "in").mkdir(parents=True)
+    (tmp_path / "store" / "in" / "items.json").write_text(json.dumps(list(range(1, 8))))
+    state = {
+        "Type": "Map",
+        "ItemReader": {
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.max %}"},
+            "Arguments": {"Bucket": "in", "Key": "{% $states.input.key %}"},
+        },
+        "ItemSelector": {"item": "{% $states.context.Map.Item.Value * $factor %}"},
+        "ItemBatcher": {"MaxItemsPerBatch": "{% $states.input.batch %}", "BatchInput": {"fail": "{% [12] %}"}},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Work",
+            "States": {
+                "Work": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke",
+                    "Arguments": {
+                        "FunctionName": "square",
+                        "Payload": "{% {'Items': $states.input.Items.item, 'BatchInput': $states.input.BatchInput} %}",
+                    },
+                    "Output": "{% $states.result.Payload %}",
+                    "End": True,
+                }
+            },
+        },
+        "ToleratedFailurePercentage": "{% $states.input.tolerated %}",
+        "ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Arguments": {"Bucket": "results", "Prefix": "{% 'runs/' & $states.context.Execution.Name %}"},
+        },
+        "Output": {"key": "{% $states.result.ResultWriterDetails.Key %}"},
+        "End": True,
+    }
+    definition = jsonata(("Init", {"Type": "Pass", "Assign": {"factor": 2}, "Next": "Map"}), ("Map", state))
+    data = {"key": "items.json", "max": 6, "batch": 2, "tolerated": 50}
+    result = make_engine(definition).run(data, name="j1")
+    assert result.status == "SUCCEEDED", result.cause
+    files = result_files(
+        tmp_path / "store", {"ResultWriterDetails": {"Bucket": "results", "Key": result.output["key"]}}
+    )
+    # items 1..6 (MaxItems 6), doubled, in batches of 2: [2,4] [6,8] [10,12]; the batch holding 12 fails
+    assert sorted(json.loads(r["Output"])["sum"] for r in files["SUCCEEDED"]) == [20, 100]
+    assert [json.loads(r["Input"])["Items"] for r in files["FAILED"]] == [[{"item": 10}, {"item": 12}]]
+    assert result.output["key"].startswith("runs/j1/")
+
+
+def test_jsonata_distributed_map_over_items_without_a_writer(make_engine):
+    state = {**map_state(), "Items": "{% $states.input.values %}", "Output": "{% $sum($states.result) %}"}
+    for key in ("ItemsPath", "ResultWriter"):
+        del state[key]
+    state["ItemProcessor"]["States"] = {"Work": {"Type": "Pass", "Output": "{% $states.input * 10 %}", "End": True}}
+    assert make_engine(jsonata(("Map", state))).run({"values": [1, 2, 3]}).output == 60
+
+
 def test_a_jsonpath_machine_may_have_a_jsonata_state(make_engine):
     definition = machine(
         ("Old", {"Type": "Pass", "Parameters": {"n.$": "$.n"}, "Next": "New"}),
@@ -295,9 +364,19 @@ def test_distributed_map_children_may_use_jsonata(make_engine, tmp_path):
             r"States\.P\.QueryLanguage: a state cannot use JSONPath",
         ),
         (
-            jsonata(("Map", {**map_state(), "ItemsPath": None})),
+            jsonata(("Map", {**JSONATA_DISTRIBUTED, "ResultWriter": {"Resource": PUT, "Parameters": {"Bucket": "b"}}})),
             UnsupportedDefinition,
-            r"States\.Map\.QueryLanguage: JSONata on a DISTRIBUTED Map",
+            r"States\.Map\.ResultWriter\.Parameters",
+        ),
+        (
+            jsonata(("Map", {**JSONATA_DISTRIBUTED, "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2"}})),
+            UnsupportedDefinition,
+            r"States\.Map\.ItemReader\.Resource",
+        ),
+        (
+            jsonata(("Map", {**JSONATA_DISTRIBUTED, "ItemsPath": "$.items"})),
+            InvalidDefinition,
+            r"States\.Map\.ItemsPath: not a field of a Map state using JSONata",
         ),
     ],
 )

@@ -54,7 +54,6 @@ def test_the_projects_definition_is_accepted(tmp_path, batch):
             lambda d: d["States"]["Compute"]["ItemProcessor"]["States"]["ComputeItems"].update(TimeoutSeconds=60),
             "States.Compute.ItemProcessor.States.ComputeItems.TimeoutSeconds",
         ),
-        (lambda d: d["States"]["Compute"].update(QueryLanguage="JSONata"), "States.Compute.QueryLanguage"),
         (lambda d: d["States"]["Start"].update(Resource="arn:aws:states:::dynamodb:getItem"), "States.Start.Resource"),
         (lambda d: d["States"]["Start"]["Parameters"].update(Qualifier="live"), "States.Start.Parameters.Qualifier"),
         (lambda d: d["States"]["Start"].update(TimeoutSecondsPath="$.t"), "States.Start.TimeoutSecondsPath"),

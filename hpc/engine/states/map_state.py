@@ -13,9 +13,9 @@ hpc.engine.distributed_map's (ItemReader, ItemBatcher, child executions in worke
 ResultWriter). Refused before the run: CSV / Parquet / manifest / listObjectsV2 readers, WriterConfig, a Distributed
 Map inside a Distributed Map's processor, and ItemReader / ItemBatcher / ResultWriter / tolerance on an INLINE Map.
 
-Each inline iteration has its own variable scope. In JSONata (INLINE only; a DISTRIBUTED Map state itself must be
-written in JSONPath, though its processor's states may use JSONata), `Items` (by default the input) gives the items,
-`ItemSelector` is a JSONata template seeing `$states.context.Map.Item`, and `Output` defaults to `$states.result`.
+Each inline iteration has its own variable scope. In JSONata, `Items` (by default the input) gives the items,
+`ItemSelector` is a JSONata template seeing `$states.context.Map.Item`, `Output` defaults to `$states.result`, and a
+DISTRIBUTED Map's settings may be expressions, its ItemReader and ResultWriter take `Arguments`.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ FIELDS = (
     | {"MaxConcurrencyPath", "ResultPath", "ResultSelector", "Retry", "Catch", "Assign"}
 )
 JSONATA_FIELDS = checks.FLOW | {"ItemProcessor", "Items", "ItemSelector", "MaxConcurrency", "Output", "Assign"}
-JSONATA_FIELDS |= {"Retry", "Catch"}
+JSONATA_FIELDS |= {"Retry", "Catch", "ItemReader", "ItemBatcher", "ResultWriter", "Label"}
+JSONATA_FIELDS |= {"ToleratedFailurePercentage", "ToleratedFailureCount"}
 
 
 def mode(state: dict[str, Any]) -> str:
@@ -114,23 +115,84 @@ def check(state: dict[str, Any], where: str, states: Mapping[str, Any], checker:
         raise InvalidDefinition(f"{where}.{processor_key}.ProcessorConfig.Mode: must be INLINE or DISTRIBUTED")
 
 
-def check_jsonata_emulated(state: dict[str, Any], where: str) -> None:
-    """Refuses a DISTRIBUTED Map written in JSONata (before its fields are checked, so the refusal names the cause)."""
-    if mode(state) != "INLINE":
-        raise checks.unsupported(
-            f"{where}.QueryLanguage",
-            "JSONata on a DISTRIBUTED Map state is not emulated by the local engine (its processor's states may use "
-            "JSONata; write the Map state itself in JSONPath)",
-        )
-
-
 def _check_jsonata(state: dict[str, Any], where: str, checker: Any) -> None:
     processor = checks.obj(state.get("ItemProcessor"), f"{where}.ItemProcessor")
     config = checks.obj(processor.get("ProcessorConfig", {}), f"{where}.ItemProcessor.ProcessorConfig")
-    checks.only(config, {"Mode"}, f"{where}.ItemProcessor.ProcessorConfig")
-    if "MaxConcurrency" in state and jsonata_language.expression_of(state["MaxConcurrency"]) is None:
-        checks.number(state, "MaxConcurrency", where, minimum=0, integer=True)
-    checker.machine(processor, f"{where}.ItemProcessor", nested=True, extra=frozenset({"ProcessorConfig"}))
+    checks.only(config, {"Mode", "ExecutionType"}, f"{where}.ItemProcessor.ProcessorConfig")
+    for field, low, high, integer in _JSONATA_NUMBERS:
+        if field in state and jsonata_language.expression_of(state[field]) is None:
+            checks.number(state, field, where, minimum=low, maximum=high, integer=integer)
+    if config.get("Mode", "INLINE") == "INLINE":
+        checks.only(config, {"Mode"}, f"{where}.ItemProcessor.ProcessorConfig")
+        for key in state:
+            if key in _DISTRIBUTED - _INLINE:
+                raise InvalidDefinition(f"{where}.{key}: only a Map in DISTRIBUTED mode has {key}")
+        checker.machine(processor, f"{where}.ItemProcessor", nested=True, extra=frozenset({"ProcessorConfig"}))
+        return
+    if config.get("Mode") != "DISTRIBUTED":
+        raise InvalidDefinition(f"{where}.ItemProcessor.ProcessorConfig.Mode: must be INLINE or DISTRIBUTED")
+    if config.get("ExecutionType") not in ("STANDARD", "EXPRESS"):
+        raise InvalidDefinition(f"{where}.ItemProcessor.ProcessorConfig.ExecutionType: must be STANDARD or EXPRESS")
+    if checker.in_distributed_child:
+        raise checks.unsupported(
+            f"{where}.ItemProcessor.ProcessorConfig.Mode",
+            "a Distributed Map inside a Distributed Map's ItemProcessor is not emulated by the local engine",
+        )
+    child_checker = type(checker)(checker.functions, in_distributed_child=True)
+    child_checker.machine(processor, f"{where}.ItemProcessor", nested=True, extra=frozenset({"ProcessorConfig"}))
+    if "ItemReader" in state:
+        if "Items" in state:
+            raise checks.unsupported(
+                f"{where}.Items", "Items together with ItemReader is not emulated by the local engine"
+            )
+        item_reader.check(_reader_as_jsonpath(state["ItemReader"], f"{where}.ItemReader"), f"{where}.ItemReader")
+    if "ItemBatcher" in state:
+        batcher = checks.obj(state["ItemBatcher"], f"{where}.ItemBatcher")
+        checks.only(batcher, {"MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"}, f"{where}.ItemBatcher")
+        if "MaxItemsPerBatch" not in batcher and "MaxInputBytesPerBatch" not in batcher:
+            raise InvalidDefinition(f"{where}.ItemBatcher: needs MaxItemsPerBatch and/or MaxInputBytesPerBatch")
+    if "ResultWriter" in state:
+        writer = checks.obj(state["ResultWriter"], f"{where}.ResultWriter")
+        checks.only(writer, {"Resource", "Arguments"}, f"{where}.ResultWriter")
+        _result_writer({"Resource": writer.get("Resource"), "Parameters": {"Bucket.$": "$"}}, f"{where}.ResultWriter")
+    _label(state, where)
+
+
+_JSONATA_NUMBERS = (
+    ("MaxConcurrency", 0, None, True),
+    ("ToleratedFailurePercentage", 0, 100, False),
+    ("ToleratedFailureCount", 0, None, True),
+)
+
+
+def _reader_as_jsonpath(reader: Any, where: str) -> dict[str, Any]:
+    """A JSONata ItemReader in the JSONPath shape hpc.engine.item_reader checks: Arguments as Parameters (expressions
+    standing in as paths), ReaderConfig without its expression-valued fields (checked as JSONata)."""
+    reader = checks.obj(reader, where)
+    checks.only(reader, {"Resource", "ReaderConfig", "Arguments"}, where)
+    config = checks.obj(reader.get("ReaderConfig", {}), f"{where}.ReaderConfig")
+    arguments = reader.get("Arguments", {})
+    if isinstance(arguments, dict):
+        parameters = {
+            (key + ".$" if jsonata_language.expression_of(value) is not None else key): (
+                "$" if jsonata_language.expression_of(value) is not None else value
+            )
+            for key, value in arguments.items()
+        }
+    else:  # one expression for all of them: its keys are known only when it runs
+        parameters = {"Bucket.$": "$", "Key.$": "$"} if reader.get("Resource") == item_reader.S3_GET_OBJECT else {}
+        parameters = parameters or {"Bucket.$": "$"}
+    return {
+        "Resource": reader.get("Resource"),
+        "ReaderConfig": {k: v for k, v in config.items() if jsonata_language.expression_of(v) is None},
+        "Parameters": parameters,
+    }
+
+
+def _label(state: dict[str, Any], where: str) -> None:
+    label = state.get("Label", "")
+    if not isinstance(label, str) or len(label) > 40 or any(c in label for c in ' <>{}[]?*"#%\\^|~`$&,;:/'):
+        raise InvalidDefinition(f"{where}.Label: must be at most 40 characters without spaces or special characters")
 
 
 def _check_distributed(
@@ -174,9 +236,7 @@ def _check_distributed(
             checks.path(state[plain + "Path"], f"{where}.{plain}Path")
     checks.number(state, "ToleratedFailurePercentage", where, minimum=0, maximum=100)
     checks.number(state, "ToleratedFailureCount", where, minimum=0, integer=True)
-    label = state.get("Label", "")
-    if not isinstance(label, str) or len(label) > 40 or any(c in label for c in ' <>{}[]?*"#%\\^|~`$&,;:/'):
-        raise InvalidDefinition(f"{where}.Label: must be at most 40 characters without spaces or special characters")
+    _label(state, where)
     if "ResultWriter" in state:
         _result_writer(checks.obj(state["ResultWriter"], f"{where}.ResultWriter"), f"{where}.ResultWriter")
 
@@ -219,7 +279,10 @@ def run(
 
             processor = state.get("ItemProcessor") or state["Iterator"]
             result = _iterate(interpreter, processor, items, selector is not None and select, execution, context)
-        return dataflow.conclude(name, state, raw, result, context, None)
+        if "ResultSelector" in state:
+            result = templates.evaluate(state["ResultSelector"], result, context)
+        dataflow.assign_jsonpath(name, state, result, context)
+        return dataflow.finish(name, state, raw, result, context)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
 
@@ -229,6 +292,13 @@ def _run_jsonata(
 ) -> tuple[str | None, Any]:
     def attempt(context: Context) -> Any:
         bindings = dataflow.jsonata_bindings(raw, context)
+        if mode(state) == "DISTRIBUTED":
+            assert interpreter.runtime.run_map is not None, "a Distributed Map needs a Map runner"
+            settings, data = map_settings.resolve_jsonata(state, bindings)
+            execution.events += 2  # MapStateStarted, MapRunStarted
+            result = interpreter.runtime.run_map(name, settings, data, execution, context)
+            execution.events += 2  # MapRunSucceeded, MapStateSucceeded
+            return dataflow.conclude(name, state, raw, result, context, bindings)
         items = jsonata_language.evaluate(state.get("Items", "{% $states.input %}"), bindings, "Items")
         if "MaxConcurrency" in state:
             concurrency = jsonata_language.evaluate(state["MaxConcurrency"], bindings, "MaxConcurrency")
@@ -245,7 +315,8 @@ def _run_jsonata(
 
         selector = select if "ItemSelector" in state else None
         result = _iterate(interpreter, state["ItemProcessor"], items, selector, execution, context)
-        return dataflow.conclude(name, state, raw, result, context, bindings)
+        bindings["states"] = {**bindings["states"], "result": result}
+        return dataflow.jsonata_finish(name, state, bindings, result, context)
 
     return error_handling.run(interpreter, name, state, raw, execution, entered, attempt)
 
