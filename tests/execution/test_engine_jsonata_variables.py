@@ -369,7 +369,7 @@ def test_distributed_map_children_may_use_jsonata(make_engine, tmp_path):
             r"States\.Map\.ResultWriter\.Parameters",
         ),
         (
-            jsonata(("Map", {**JSONATA_DISTRIBUTED, "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2"}})),
+            jsonata(("Map", {**JSONATA_DISTRIBUTED, "ItemReader": {"Resource": "arn:aws:states:::dynamodb:scan"}})),
             UnsupportedDefinition,
             r"States\.Map\.ItemReader\.Resource",
         ),
