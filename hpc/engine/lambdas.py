@@ -54,13 +54,22 @@ def resolve(entry_point: str) -> Handler:
     return function
 
 
+def request_id() -> str:
+    """A random (version 4) UUID as text, as uuid.uuid4() makes it, without building a UUID object each invoke."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 @dataclass
 class LambdaContext:
     """The attributes of the Lambda Python runtime's context object that handlers commonly read."""
 
     function_name: str
     invoked_function_arn: str
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    aws_request_id: str = field(default_factory=lambda: request_id())
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 128
     log_group_name: str = ""
@@ -150,7 +159,9 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
                 }
             ),
         ) from None
-    return Invocation(json.loads(body), context.aws_request_id, len(body.encode()))
+    payload = json.loads(body)
+    limits.remember(payload, limits.to_json(payload))  # for the task's size checks and a Map child's record
+    return Invocation(payload, context.aws_request_id, len(body.encode()))
 
 
 def _decode_body(body: bytes) -> Any:

@@ -1,0 +1,43 @@
+"""The engine's cheaper ways of doing what it did before give the same answers: payload sizes without encoding,
+request ids without uuid objects."""
+
+import json
+import uuid
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hpc.engine import lambdas, limits
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=9),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.booleans())
+def test_payload_size_is_the_utf8_length_of_compact_json(value, remember_a_part):
+    # GIVEN a value, one of whose parts may have its JSON remembered (as a Map child's input is)
+    if remember_a_part and isinstance(value, dict) and value:
+        part = next(iter(value.values()))
+        limits.remember(part, limits.to_json(part))
+    # THEN its size is exactly what encoding it whole gives
+    assert limits.payload_size(value) == len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def test_a_remembered_value_is_sized_and_encoded_from_memory():
+    value = {"Items": list(range(1000))}
+    limits.remember(value, "[remembered]")
+    assert limits.to_json(value) == "[remembered]"
+    assert limits.payload_size(value) == len("[remembered]")
+    assert limits.to_json({"Items": [1]}) == '{"Items":[1]}'  # an equal but different object is encoded
+
+
+def test_request_ids_are_version_4_uuids():
+    ids = {lambdas.request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for text in list(ids)[:50]:
+        parsed = uuid.UUID(text)
+        assert (str(parsed), parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)
