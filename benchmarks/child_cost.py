@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 
 from benchmarks.processes import HPC, load_average, timed
 from benchmarks.report import publish
@@ -25,12 +26,18 @@ def command(size: int) -> list[str]:
     ]  # fmt: skip
 
 
-def run(size: int) -> float:
-    done = timed(command(size))
+def run(size: int, source: str | None = None) -> float:
+    done = timed(command(size), source)
     output = json.loads(done.stdout)
     if output["items"] != size or int(output["result"]) != (size - 1) * size * (2 * size - 1) // 6:
         raise SystemExit(f"wrong total for {size} items: {output}")
     return done.cpu
+
+
+def _commit(checkout: str) -> str:
+    return subprocess.run(
+        ["git", "-C", checkout, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
 
 
 def main() -> None:
@@ -39,15 +46,26 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/RESULTS.md alone")
+    parser.add_argument("--before", metavar="DIR", help="a checkout of an earlier commit, measured interleaved too")
     args = parser.parse_args()
-    small, large = [], []
+    sources = {"this commit": None, **({f"before: commit {_commit(args.before)}": args.before} if args.before else {})}
+    cpu: dict[str, dict[int, list[float]]] = {name: {args.small: [], args.large: []} for name in sources}
     for _ in range(args.repeat):
-        small.append(run(args.small))
-        large.append(run(args.large))
-    per_child_us = (statistics.median(large) - statistics.median(small)) / (args.large - args.small) * 1e6
+        for name, source in sources.items():
+            for size in (args.small, args.large):
+                cpu[name][size].append(run(size, source))
+    rows = [
+        f"| code | CPU s, {args.small:,} children | CPU s, {args.large:,} children | CPU per child |",
+        "|---|---:|---:|---:|",
+    ]
+    per_child: dict[str, float] = {}
+    for name in sources:
+        small, large = (statistics.median(cpu[name][size]) for size in (args.small, args.large))
+        per_child[name] = (large - small) / (args.large - args.small) * 1e6
+        rows.append(f"| {name} | {small:.2f} | {large:.2f} | {per_child[name]:.1f} us |")
+    per_child_us = per_child["this commit"]
     body = (
-        "| children | CPU s (median) |\n|---:|---:|\n"
-        f"| {args.small:,} | {statistics.median(small):.2f} |\n| {args.large:,} | {statistics.median(large):.2f} |\n\n"
+        "\n".join(rows) + "\n\n"
         f"CPU per unbatched child: **{per_child_us:.1f} us** (goal: at most {GOAL_US:g} us) "
         f"{'met' if per_child_us <= GOAL_US else 'NOT met'}. Marginal whole-pipeline CPU (parent and workers, user "
         f"and system) between the two sizes, medians of {args.repeat} interleaved runs each; totals checked against "

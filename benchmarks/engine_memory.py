@@ -44,26 +44,33 @@ def child(argv: list[str]) -> None:
     raise SystemExit(code)
 
 
+def run_measured(arguments: list[str], size: int) -> tuple[float, float]:
+    """`hpc <arguments>`, a sum-squares job of `size` items, in a fresh process that reports its own peak RSS; (peak
+    MiB, wall seconds), once the printed total is checked against the closed form."""
+    command = [sys.executable, "-m", "benchmarks.engine_memory", "--child", *arguments]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=dict(os.environ))
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"hpc run failed ({done.returncode}):\n{done.stderr}")
+    output = json.loads(done.stdout)
+    if output["items"] != size or int(output["result"]) != (size - 1) * size * (2 * size - 1) // 6:
+        raise SystemExit(f"wrong total for {size} items: {output}")
+    [peak] = [int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith(PEAK_MARKER)]
+    return peak / 1024, seconds
+
+
 def measure(size: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="hpc-engine-memory-") as directory:
         store = Path(directory)
-        command = [sys.executable, "-m", "benchmarks.engine_memory", "--child", *hpc_arguments(size, store)]
-        started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False, env=dict(os.environ))
-        seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            raise SystemExit(f"hpc run failed ({done.returncode}):\n{done.stderr}")
-        output = json.loads(done.stdout)
-        if output["items"] != size or int(output["result"]) != (size - 1) * size * (2 * size - 1) // 6:
-            raise SystemExit(f"wrong total for {size} items: {output}")
-        [peak] = [int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith(PEAK_MARKER)]
+        peak_mib, seconds = run_measured(hpc_arguments(size, store), size)
         files = [path for path in store.rglob("*") if path.is_file()]
         results = [path for path in files if path.name.startswith(("SUCCEEDED_", "FAILED_", "PENDING_"))]
         leftovers = [path.name for path in files if path.name.startswith(".")]
         if leftovers:
             raise SystemExit(f"the run left temporary files in its store: {leftovers[:5]}")
         return {
-            "peak_mib": peak / 1024,
+            "peak_mib": peak_mib,
             "seconds": seconds,
             "result_mb": sum(path.stat().st_size for path in results) / 1e6,
         }

@@ -10,16 +10,11 @@ wrapper); totals are checked against the closed form.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
-import time
 
+from benchmarks.engine_memory import run_measured
 from benchmarks.processes import load_average
 from benchmarks.report import publish
 
-PEAK_MARKER = "engine-memory-peak-kib"
 GOAL_MIB = 40.0
 
 
@@ -28,17 +23,7 @@ def measure(size: int, batch: int) -> tuple[float, float]:
         "run", "--workload", "sum-squares", "--size", str(size), "--set", f"maxItemsPerBatch={batch}",
         "--set", f"maxItems={size}", "--json", "--no-progress",
     ]  # fmt: skip
-    command = [sys.executable, "-m", "benchmarks.engine_memory", "--child", *arguments]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=dict(os.environ))
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"hpc run failed ({done.returncode}):\n{done.stderr}")
-    output = json.loads(done.stdout)
-    if output["items"] != size or int(output["result"]) != (size - 1) * size * (2 * size - 1) // 6:
-        raise SystemExit(f"wrong total for {size} items: {output}")
-    [peak] = [int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith(PEAK_MARKER)]
-    return peak / 1024, seconds
+    return run_measured(arguments, size)
 
 
 def main() -> None:
@@ -56,8 +41,8 @@ def main() -> None:
         "",
         "Peak RSS is the parent's VmHWM, read by the process itself as it ends; the workers are separate processes. "
         "Before the item list was streamed, the parent peaked at 78 MiB at 10^6 items, growing about 60 bytes an item "
-        f"(the whole list was `json.loads`-ed), and 10^7 items were refused by maxItems. Load average (1 min) at the "
-        f"end: {load_average()} on 2 cores (shared).",
+        "(the start function built the whole list and its JSON, and the Map `json.loads`-ed it whole). Load average "
+        f"(1 min) at the end: {load_average()} on 2 cores (shared).",
     ]
     publish("Parent memory, batched items", "parent_memory", "\n".join(rows), write=not args.no_write)
 

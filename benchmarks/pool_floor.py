@@ -14,7 +14,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from benchmarks.processes import HPC, load_average, timed
+from benchmarks.processes import HPC, Timed, interleaved, load_average
 from benchmarks.report import publish
 
 HERE = Path(__file__).parent
@@ -33,16 +33,16 @@ def commands(size: int, batch: int) -> tuple[list[str], list[str]]:
 def measure(size: int, batch: int, repeat: int) -> dict[str, list[float]]:
     expected = (size - 1) * size * (2 * size - 1) // 6
     ours, bare = commands(size, batch)
-    figures: dict[str, list[float]] = {"ours": [], "bare": [], "ours_cpu": [], "bare_cpu": []}
-    for _ in range(repeat):
-        run, floor = timed(ours), timed(bare)
-        if int(json.loads(run.stdout)["result"]) != expected or int(floor.stdout) != expected:
+
+    def check(done: dict[str, Timed]) -> None:
+        if int(json.loads(done["ours"].stdout)["result"]) != expected or int(done["bare"].stdout) != expected:
             raise SystemExit(f"size {size}: a total is wrong; not timing it")
-        figures["ours"].append(run.wall)
-        figures["bare"].append(floor.wall)
-        figures["ours_cpu"].append(run.cpu)
-        figures["bare_cpu"].append(floor.cpu)
-    return figures
+
+    runs = interleaved({"ours": ours, "bare": bare}, repeat, check)
+    return {
+        **{name: [done.wall for done in runs[name]] for name in runs},
+        **{f"{name}_cpu": [done.cpu for done in runs[name]] for name in runs},
+    }
 
 
 def main() -> None:

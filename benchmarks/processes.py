@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +24,13 @@ class Timed:
     stdout: str
 
 
-def timed(command: list[str]) -> Timed:
-    """Run `command` to completion; SystemExit with its stderr when it fails."""
+def timed(command: list[str], source: str | None = None) -> Timed:
+    """Run `command` to completion; SystemExit with its stderr when it fails. `source`: a checkout of another commit
+    whose code the command runs instead (first on PYTHONPATH), to measure a before and after side by side."""
+    environment = ENVIRONMENT if source is None else {**ENVIRONMENT, "PYTHONPATH": source}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=ENVIRONMENT)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=environment, cwd=source)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -38,3 +41,17 @@ def timed(command: list[str]) -> Timed:
 
 def load_average() -> str:
     return f"{os.getloadavg()[0]:.2f}"
+
+
+def interleaved(
+    commands: dict[str, list[str]], repeat: int, check: Callable[[dict[str, Timed]], None]
+) -> dict[str, list[Timed]]:
+    """Each command once per round, in turn, for `repeat` rounds (so drift in the machine's load touches all alike);
+    `check` sees every round's results before they count."""
+    runs: dict[str, list[Timed]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        round_ = {name: timed(command) for name, command in commands.items()}
+        check(round_)
+        for name, done in round_.items():
+            runs[name].append(done)
+    return runs

@@ -16,7 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from benchmarks.processes import HPC, load_average, timed
+from benchmarks.processes import HPC, Timed, interleaved, load_average
 from benchmarks.report import publish
 
 HERE = Path(__file__).parent
@@ -32,17 +32,13 @@ def commands(size: int) -> tuple[list[str], list[str]]:
 
 def measure(size: int, repeat: int) -> dict[str, list[float]]:
     ours, bare = commands(size)
-    figures: dict[str, list[float]] = {"ours_wall": [], "ours_cpu": [], "bare_wall": [], "bare_cpu": []}
-    for _ in range(repeat):
-        run = timed(ours)
-        base = timed(bare)
-        if json.loads(run.stdout)["result"] != base.stdout.strip():
+
+    def check(done: dict[str, Timed]) -> None:
+        if json.loads(done["ours"].stdout)["result"] != done["bare"].stdout.strip():
             raise SystemExit(f"size {size}: hpc run and the bare script disagree; not timing a wrong answer")
-        figures["ours_wall"].append(run.wall)
-        figures["ours_cpu"].append(run.cpu)
-        figures["bare_wall"].append(base.wall)
-        figures["bare_cpu"].append(base.cpu)
-    return figures
+
+    runs = interleaved({"ours": ours, "bare": bare}, repeat, check)
+    return {f"{name}_{what}": [getattr(done, what) for done in runs[name]] for name in runs for what in ("wall", "cpu")}
 
 
 def main() -> None:
