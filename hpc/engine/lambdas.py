@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import random
 import time
 import traceback
@@ -160,7 +161,7 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
             ),
         ) from None
     payload = json.loads(body)
-    limits.remember(payload, limits.to_json(payload))  # for the task's size checks and a Map child's record
+    limits.remember(payload, body)  # for the task's size checks and a Map child's record
     return Invocation(payload, context.aws_request_id, len(body.encode()))
 
 
