@@ -55,10 +55,26 @@ class S3Store:
         except self.client.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") not in ("AccessDenied", "403"):
                 raise
+            if self._absent(bucket, key):
+                raise ObjectMissing(f"s3://{bucket}/{key} does not exist") from None
             raise AccessDenied(
                 f"s3://{bucket}/{key}: access denied (the role may not read it, or it no longer exists: without "
                 "s3:ListBucket S3 answers 403 for a missing key)"
             ) from None
+
+    def _absent(self, bucket: str, key: str) -> bool:
+        """Whether a listing shows `key` missing (False when the listing is not allowed either).
+
+        S3 answers a GetObject of a missing key with 403, not 404, unless s3:ListBucket applies to that request. The
+        sum role's ListBucket is conditioned on `s3:prefix` (least privilege: results/ only), a key a GetObject never
+        carries, so for it every missing result file is a 403. A ListObjectsV2 with the key as its prefix does carry
+        it, and its first entry is the key itself if the key exists; a real lack of permission stays AccessDenied.
+        """
+        try:
+            listed = self.client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+        except self.client.exceptions.ClientError:
+            return False
+        return not any(entry["Key"] == key for entry in listed.get("Contents", []))
 
     def put(self, bucket: str, key: str, body: Body) -> None:
         if isinstance(body, bytes):
