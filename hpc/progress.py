@@ -44,10 +44,16 @@ def describe(counts: MapProgress, elapsed: float) -> str:
     known = rate_and_eta(counts.succeeded + counts.failed, counts.total, elapsed)
     if known is not None:
         rate, eta = known
-        minutes, seconds = divmod(round(eta), 60)
-        parts.append(f"{rate:,.0f} item/s, ETA {minutes:02d}:{seconds:02d}")
+        parts.append(f"{rate:,.0f} item/s, ETA {_clock(eta)}")
     parts.append(f"failed {counts.failed:,}, running {counts.running:,}")
     return ", ".join(parts)
+
+
+def _clock(seconds: float) -> str:
+    """MM:SS, or H:MM:SS from an hour up."""
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
 class ProgressBar:

@@ -193,7 +193,7 @@ class Settings:
     """Buckets (`bucket`) or prefixes (`bucket/prefix`) data jobs may read; the roles may read exactly these."""
 
     def __post_init__(self) -> None:
-        hints = _type_hints()
+        hints = _type_hints(type(self))
         for field in fields(self):
             value = getattr(self, field.name)
             _check_type(config_key(field.name), value, hints[field.name])
@@ -209,7 +209,7 @@ class Settings:
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Build from camelCase config keys (with or without the `hpc:` namespace); unknown keys are an error."""
         by_key = {config_key(f.name): f for f in fields(cls)}
-        hints = _type_hints()
+        hints = _type_hints(cls)
         chosen: dict[str, Any] = {}
         for raw_key, raw_value in values.items():
             key = raw_key.removeprefix("hpc:")
@@ -223,7 +223,7 @@ class Settings:
 
     def merged(self, values: Mapping[str, Any]) -> Settings:
         """These settings with some keys replaced (camelCase config keys, as in `from_mapping`)."""
-        return Settings.from_mapping({**self.as_config(), **values})
+        return type(self).from_mapping({**self.as_config(), **values})
 
     def as_config(self) -> dict[str, Any]:
         """The settings as camelCase config keys, the form `Pulumi.<stack>.yaml` uses."""
@@ -271,8 +271,8 @@ def known_keys() -> list[str]:
 
 
 @cache
-def _type_hints() -> dict[str, Any]:
-    return typing.get_type_hints(Settings)
+def _type_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def _kind_name(hint: Any) -> str:

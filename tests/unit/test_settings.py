@@ -1,6 +1,8 @@
+from dataclasses import dataclass
+
 import pytest
 
-from hpc.settings import InvalidSettings, Settings, config_key
+from hpc.settings import EMAIL, Each, InvalidSettings, Matches, Settings, config_key, setting
 from hpc.stack_config import load_settings, load_stack_settings
 
 
@@ -57,3 +59,83 @@ def test_stack_file_settings_are_read_and_checked(tmp_path):
     (tmp_path / "Pulumi.bad.yaml").write_text("config:\n  hpc:maxConcurrency: -1\n")
     with pytest.raises(InvalidSettings, match=r"Pulumi.bad.yaml.*maxConcurrency"):
         load_settings("bad", tmp_path)
+
+
+# ---- one declaration per setting: type, default and what is allowed ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WithListAndOptional(Settings):
+    """What adding a setting takes: one line each (these two are the shapes of dataBuckets and an optional email)."""
+
+    buckets: tuple[str, ...] = setting((), Each(Matches(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?", "bucket[/prefix]")))
+    contact: str | None = setting(None, Matches(EMAIL, "an email address"))
+
+
+def test_a_new_setting_is_one_declaration_read_from_yaml_and_from_pulumi_strings():
+    # Pulumi hands structured config over as JSON text; a stack file gives real lists; an empty string is unset.
+    from_pulumi = WithListAndOptional.from_mapping({"hpc:buckets": '["data-1", "data-2/raw"]', "hpc:contact": ""})
+    from_yaml = WithListAndOptional.from_mapping({"buckets": ["data-1", "data-2/raw"], "contact": None})
+    assert from_pulumi == from_yaml
+    assert (from_yaml.buckets, from_yaml.contact) == (("data-1", "data-2/raw"), None)
+    assert WithListAndOptional.from_mapping({"contact": "ops@example.com"}).contact == "ops@example.com"
+    assert WithListAndOptional().merged({"maxItems": "5"}).max_items == 5
+    assert "buckets" in WithListAndOptional().as_config()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"buckets": "data-1"}, r"setting 'buckets' must be a list of strings, got 'data-1'"),
+        ({"buckets": [1, 2]}, r"setting 'buckets' must be a list of strings, got \[1, 2\]"),
+        (
+            {"buckets": ["Bad_Bucket"]},
+            r"'buckets' must be a list, each element bucket\[/prefix\], got \['Bad_Bucket'\]",
+        ),
+        ({"contact": "nobody"}, r"setting 'contact' must be an email address, got 'nobody'"),
+        ({"contact": {"a": 1}}, r"setting 'contact' must be a string \(or unset\), got \{'a': 1\}"),
+    ],
+)
+def test_a_new_setting_is_checked_like_every_other(values, message):
+    with pytest.raises(InvalidSettings, match=message):
+        WithListAndOptional.from_mapping(values)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"computeReservedConcurrency": ""}, None),
+        ({"computeReservedConcurrency": "250", "maxConcurrency": "250"}, None),
+        ({"computeReservedConcurrency": "0"}, r"'computeReservedConcurrency' must be at least 1, got 0"),
+        ({"computeReservedConcurrency": "100"}, r"'maxConcurrency' must be between 1 and computeReservedConcurrency"),
+        ({"maxConcurrency": "10001"}, r"'maxConcurrency' must be between 0 and 10,000 .*got 10001"),
+        ({"maxItems": "100000000"}, None),
+        ({"maxItems": "100000001"}, r"'maxItems' must be between 1 and 100,000,000 .*got 100000001"),
+        ({"toleratedFailurePercentage": 2.5}, r"must be a whole number between 0 and 100 .*got 2.5"),
+        ({"toleratedFailurePercentage": "5"}, None),
+        ({"retryBackoffRate": float("nan")}, r"'retryBackoffRate' must be a finite number, got nan"),
+        ({"maxItems": float("inf")}, r"'maxItems' must be an integer, got inf"),
+        ({"maxItems": "1e3"}, r"'maxItems' must be an integer, got '1e3'"),
+        ({"logRetentionDays": 2}, r"'logRetentionDays' must be one of 1 or 3 or 5"),
+        ({"resultsExpireDays": 14}, r"'resultsExpireDays' must be at least 15 .*redrive.*got 14"),
+        ({"executionType": "EXPRESS", "computeTimeoutSeconds": 300}, None),
+        ({"executionType": "EXPRESS", "computeTimeoutSeconds": 301}, r"at most 300 with executionType EXPRESS"),
+        ({"stateMachineName": "x" * 56}, None),
+        ({"stateMachineName": "x" * 57}, r"'stateMachineName' must be 1 to 56"),
+        ({"alarmEmail": "ops@example.com"}, None),
+        ({"alarmEmail": "nobody"}, r"'alarmEmail' must be an email address, or empty"),
+    ],
+)
+def test_every_bound_aws_has(values, message):
+    if message is None:
+        Settings.from_mapping(values)
+    else:
+        with pytest.raises(InvalidSettings, match=message):
+            Settings.from_mapping(values)
+
+
+def test_settings_built_in_code_get_the_same_type_checks():
+    with pytest.raises(InvalidSettings, match=r"'maxItems' must be an integer, got '5'"):
+        Settings(max_items="5")  # type: ignore[arg-type]
+    with pytest.raises(InvalidSettings, match=r"'tracing' must be true or false, got 1"):
+        Settings(tracing=1)  # type: ignore[arg-type]
