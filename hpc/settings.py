@@ -21,7 +21,6 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from functools import cache
 from typing import Any, Protocol
 
 from handlers.datasets import parse_grant
@@ -270,9 +269,14 @@ def known_keys() -> list[str]:
     return [config_key(field.name) for field in fields(Settings)]
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _type_hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    """Each field's type, resolved once per class (annotations are strings under `from __future__`)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _kind_name(hint: Any) -> str:
