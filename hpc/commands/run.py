@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -168,6 +167,8 @@ def run_cloud(args: argparse.Namespace, job: dict[str, Any]) -> tuple[Any, dict[
 def check_folder(store: Path, option: str) -> None:
     """`--store` or `--report` must be a folder this process can create files in; refused (naming the option, the
     path and the reason) otherwise."""
+    import tempfile
+
     try:
         store.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=store):
