@@ -80,13 +80,14 @@ def test_a_new_setting_is_one_declaration_read_from_yaml_and_from_pulumi_strings
     assert (from_yaml.buckets, from_yaml.contact) == (("data-1", "data-2/raw"), None)
     assert WithListAndOptional.from_mapping({"contact": "ops@example.com"}).contact == "ops@example.com"
     assert WithListAndOptional().merged({"maxItems": "5"}).max_items == 5
+    assert WithListAndOptional.from_mapping({"buckets": "data-1, data-2"}).buckets == ("data-1", "data-2")  # --set
     assert "buckets" in WithListAndOptional().as_config()
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"buckets": "data-1"}, r"setting 'buckets' must be a list of strings, got 'data-1'"),
+        ({"buckets": {"a": 1}}, r"setting 'buckets' must be a list of strings, got \{'a': 1\}"),
         ({"buckets": [1, 2]}, r"setting 'buckets' must be a list of strings, got \[1, 2\]"),
         (
             {"buckets": ["Bad_Bucket"]},
