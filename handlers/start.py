@@ -34,7 +34,7 @@ from handlers.errors import InvalidInput
 from handlers.inputs import describe
 from handlers.store import store
 
-CHUNK_ITEMS = 65_536  # items encoded at a time: a few hundred KB of JSON
+CHUNK_ITEMS = 16_384  # items encoded at a time: about 100 KB of JSON, under a megabyte of objects
 GENERATED = "generated"  # the reader of a job whose items the start function writes
 
 

@@ -38,7 +38,7 @@ POLL_SECONDS = 0.1
 MAX_CHUNK = 256
 CHUNKS_PER_WORKER = 4
 LOOKAHEAD_CHILDREN = 1024  # children read ahead to size chunks: enough to see the end coming, bounded in memory
-LOOKAHEAD_WEIGHT = 65_536  # and at most this much of their weight (items), so big batches do not pile up
+LOOKAHEAD_WEIGHT = 32_768  # and at most this much of their weight (items), so big batches do not pile up
 TERMINATE_GRACE_SECONDS = 1.0
 IDLE = -1
 

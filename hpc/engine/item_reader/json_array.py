@@ -17,6 +17,8 @@ from hpc.engine import checks
 from hpc.engine.item_reader import objects
 
 PARAMETERS = REQUIRED = ("Bucket", "Key")
+# Text decoded at a time: 256 KiB of small numbers is ~40,000 ints, about 1.5 MB of Python objects while batched.
+READ_BYTES = 256 * 1024
 # json_array_runs' complaint when the object holds another JSON value (object, string, number, true, false, null).
 _NOT_AN_ARRAY = re.compile(r"expected a JSON array, found '[{\"0-9tfn-]")
 
@@ -38,7 +40,7 @@ def _runs(reader: dict[str, Any], data: Any, context: dict[str, Any], store_root
     stream = objects.open_object(store, bucket, key)
     read = 0
     try:
-        for run in json_array_runs(stream):
+        for run in json_array_runs(stream, chunk_bytes=READ_BYTES):
             yield run
             read += len(run)
     except CorruptResults as error:
