@@ -11,17 +11,19 @@ PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 CONSTRAINTS := constraints.txt
 RUN_STAMP := $(VENV)/.installed-run
 FULL_STAMP := $(VENV)/.installed-full
+# Libraries the workloads declare (REQUIREMENTS in handlers/workloads/*.py): the same pins the stack's Lambda layer holds.
+WORKLOAD_LIBRARIES := $(VENV)/workload-requirements.txt
 
 .PHONY: setup setup-run run test lint bench report-images lock clean
 
 # A broken venv (left by a failed set-up with an old Python, say) is detected and rebuilt before anything else.
 setup-run:
 	@sh tools/ensure-venv "$(PYTHON)" "$(VENV)"
-	@$(MAKE) --no-print-directory $(RUN_STAMP)
+	@$(MAKE) --no-print-directory $(RUN_STAMP) $(WORKLOAD_LIBRARIES)
 
 setup:
 	@sh tools/ensure-venv "$(PYTHON)" "$(VENV)"
-	@$(MAKE) --no-print-directory $(FULL_STAMP) node_modules/.installed
+	@$(MAKE) --no-print-directory $(FULL_STAMP) $(WORKLOAD_LIBRARIES) node_modules/.installed
 
 $(RUN_STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +34,11 @@ $(RUN_STAMP): pyproject.toml $(CONSTRAINTS)
 $(FULL_STAMP): $(RUN_STAMP) requirements.txt
 	$(PIP) install --constraint $(CONSTRAINTS) --editable '.[stack,report,dev]'
 	touch $@
+
+$(WORKLOAD_LIBRARIES): $(RUN_STAMP) $(wildcard handlers/workloads/*.py)
+	$(BIN)/hpc workloads --requirements > $@.new
+	if [ -s $@.new ]; then $(PIP) install --constraint $(CONSTRAINTS) --requirement $@.new; fi
+	mv $@.new $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund

@@ -7,10 +7,12 @@ integers, anything else that is not a whole number is refused with a message nam
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from handlers.errors import InvalidInput
 
+MAX_EXACT_INTEGER = 2**53 - 1  # Step Functions carries numbers as doubles: larger integers would arrive altered
 _JSON_TYPE_NAMES = {bool: "a boolean", str: "a string", list: "an array", dict: "an object", type(None): "null"}
 
 
@@ -37,6 +39,18 @@ def integer(field: str, value: Any, *, minimum: int | None = None, maximum: int 
         raise InvalidInput(f"{field} must be at least {minimum}, got {value}")
     if maximum is not None and value > maximum:
         raise InvalidInput(f"{field} must be at most {maximum}{why}, got {value}")
+    return value
+
+
+def number(field: str, value: Any, *, minimum: float, maximum: float, above_minimum: bool = False) -> float:
+    """`value` as a finite float within [minimum, maximum] (or (minimum, maximum] with `above_minimum`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(f"{field} must be a finite number, got {describe(value)}")
+    value = float(value)
+    if value < minimum or (above_minimum and value == minimum):
+        raise InvalidInput(f"{field} must be {'above' if above_minimum else 'at least'} {minimum:g}, got {value:g}")
+    if value > maximum:
+        raise InvalidInput(f"{field} must be at most {maximum:g}, got {value:g}")
     return value
 
 

@@ -155,9 +155,11 @@ def original_compute_seconds(items: Iterable[int]) -> float:
 def estimate_report(job: dict[str, Any], settings: Settings, prices: Prices) -> str:
     """The printed estimate: this configuration beside the original design's, then the prices and assumptions."""
     from handlers.workloads import get, params_for
+    from hpc.requirements import check_installed
 
     workload = get(job.get("workload", "s3-keys"))
     params = params_for(workload, job, max_items=settings.max_items)
+    check_installed(job)  # the kernel is timed in this interpreter
     items = list(workload.items(params))
     size = settings.max_items_per_batch
     batches = [items[start : start + size] for start in range(0, len(items), size)]

@@ -36,6 +36,9 @@ def run_locally(
     """Execute `job` and return the engine's ExecutionResult. Without `store`, intermediate files are deleted after.
     `on_child` receives the engine's ChildSpan of every finished Map child (hpc.report draws them)."""
     from hpc.engine import LocalEngine  # the engine's imports are only paid for when a run happens
+    from hpc.requirements import check_installed
+
+    check_installed(job)  # the workload's libraries must be here, as the stack's layer puts them beside Lambda's
 
     dataset = local_dataset(job)
     if dataset is not None:

@@ -35,6 +35,15 @@ A data workload's partials may be floating point: `combine` is then associative 
 
 A module that converts big integers to or from text calls `sys.set_int_max_str_digits(0)` at import: CPython refuses
 conversions past 4,300 digits otherwise.
+
+Libraries. A workload may also define `REQUIREMENTS: list[str]`, the pip requirement specifiers of what `compute` needs
+beyond the standard library and boto3, e.g. `["numpy==2.4.6"]`; without it the workload needs nothing, as before.
+Pin exact versions: the stack installs every workload's requirements into one Lambda layer for python3.13 arm64
+(infra/layer.py, rebuilt only when the list changes), `make setup` installs the same into ./venv, and a local run of a
+workload whose requirements this Python lacks is refused with the pip command that adds them. Import such a library
+inside `compute` (or what it calls), never at module level: every function imports the registry, and only the compute
+function gets the layer, so `parse`, `items`, `combine` and `present` (run by the start and sum functions) must keep
+to the standard library.
 """
 
 from __future__ import annotations
@@ -81,6 +90,8 @@ def registry() -> dict[str, Workload]:
             raise TypeError(f"workload module {module.__name__} lacks {', '.join(missing)} (see {__name__})")
         if not set(getattr(module, "SOURCES", ())) <= set(datasets.KINDS):
             raise TypeError(f"workload module {module.__name__} names a source kind outside {datasets.KINDS}")
+        if not _is_requirement_list(getattr(module, "REQUIREMENTS", [])):
+            raise TypeError(f"{module.__name__}.REQUIREMENTS must be a list of pip requirement strings")
         if module.NAME in found:
             raise TypeError(f"two workload modules are named {module.NAME!r}")
         found[module.NAME] = cast(Workload, module)
@@ -155,3 +166,17 @@ def _refuse_unknown(workload: Workload, fields: Mapping[str, Any], generic: tupl
             f"unknown field(s) {', '.join(map(repr, unknown))} for workload {workload.NAME!r}; "
             f"accepted fields: {', '.join(accepted)}"
         )
+
+
+def requirements_of(workload: Workload) -> list[str]:
+    """The workload's pip requirement specifiers; none for a workload that declares no REQUIREMENTS."""
+    return list(getattr(workload, "REQUIREMENTS", []))
+
+
+def all_requirements() -> list[str]:
+    """Every workload's requirements, each once, sorted: what the Lambda layer and the local venv install."""
+    return sorted({requirement for workload in registry().values() for requirement in requirements_of(workload)})
+
+
+def _is_requirement_list(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(entry, str) and entry.strip() for entry in value)

@@ -14,7 +14,7 @@ import math
 import random
 from typing import Any
 
-from handlers.inputs import integer, integer_items
+from handlers.inputs import MAX_EXACT_INTEGER, integer, integer_items
 
 NAME = "monte-carlo-pi"
 DESCRIPTION = "Estimate pi by Monte Carlo sampling; each item draws samples_per_item points from its own stream."
@@ -26,7 +26,6 @@ DEFAULT_SAMPLES_PER_ITEM = 100_000
 # About 0.2 us per point on one Lambda vCPU: 10 million points is ~2 s per item, so a batch of 128 items still ends
 # well inside the 900 s Lambda timeout.
 MAX_SAMPLES_PER_ITEM = 10_000_000
-MAX_SEED = 2**53 - 1  # Step Functions carries numbers as doubles: larger seeds would arrive altered
 
 
 def parse(size: int, options: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +35,7 @@ def parse(size: int, options: dict[str, Any]) -> dict[str, Any]:
         minimum=1,
         maximum=MAX_SAMPLES_PER_ITEM,
     )
-    seed = integer("seed", options.get("seed", 0), minimum=0, maximum=MAX_SEED)
+    seed = integer("seed", options.get("seed", 0), minimum=0, maximum=MAX_EXACT_INTEGER)
     return {"size": size, "samples_per_item": samples, "seed": seed}
 
 

@@ -1,4 +1,4 @@
-"""`hpc workloads`: the workloads and the input fields each accepts."""
+"""`hpc workloads`: the workloads, the input fields each accepts and the libraries each needs."""
 
 from __future__ import annotations
 
@@ -7,18 +7,25 @@ import argparse
 from hpc.outcome import EXIT_OK
 
 NAME = "workloads"
-HELP = "list the workloads and the input fields each accepts"
+HELP = "list the workloads, the input fields and the libraries each needs"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options."""
+    parser.add_argument(
+        "--requirements", action="store_true", help="print only every workload's pip requirements, one a line"
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
-    from handlers.workloads import DEFAULT, registry
+    from handlers.workloads import DEFAULT, all_requirements, registry, requirements_of
 
+    if args.requirements:  # a requirements file: `make setup` installs it into ./venv
+        for requirement in all_requirements():
+            print(requirement)
+        return EXIT_OK
     for name, workload in sorted(registry().items()):
         print(f"{name}{' (default)' if name == DEFAULT else ''}: {workload.DESCRIPTION}")
+        print(f"    {'requires':<18}{', '.join(requirements_of(workload)) or 'nothing beyond Python and boto3'}")
         for field, description in {"size": "number of items (required)", **workload.OPTIONS}.items():
             print(f"    {field:<18}{description}")
     return EXIT_OK

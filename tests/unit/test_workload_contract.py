@@ -9,7 +9,7 @@ import handlers.workloads as workloads
 from handlers.errors import InvalidInput
 
 # Small jobs, so each workload's check is quick.
-SMALL_OPTIONS = {"monte-carlo-pi": {"samples_per_item": 50}}
+SMALL_OPTIONS = {"monte-carlo-pi": {"samples_per_item": 50}, "asian-option": {"paths_per_item": 100, "fixings": 4}}
 
 
 GENERATED = sorted(name for name, module in workloads.registry().items() if not workloads.sources(module))
