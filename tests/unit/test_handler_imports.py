@@ -50,8 +50,8 @@ def import_names(requirements: list[str]) -> set[str]:
 
 
 def outside(paths: list[Path], allowed: set[str], **options: bool) -> list[str]:
-    found = {f"{path.relative_to(HANDLERS.parent)}: {root}" for path in paths for root in imported_roots(path, **options)}
-    return sorted(entry for entry in found if entry.rsplit(": ", 1)[1] not in allowed)
+    found = {(path, root) for path in paths for root in imported_roots(path, **options) if root not in allowed}
+    return sorted(f"{path.relative_to(HANDLERS.parent)}: {root}" for path, root in found)
 
 
 def test_handlers_own_code_imports_only_the_standard_library_and_boto3():
