@@ -17,6 +17,7 @@ from infra import iam
 from infra.alarm import failure_alarm
 from infra.bucket import results_bucket
 from infra.dashboard import console_url, dashboard
+from infra.layer import Target, layers_for, workload_layer
 
 COMPONENT_TYPE = "hpc:index:HpcCluster"
 RUNTIME = "python3.13"
@@ -61,6 +62,13 @@ class HpcCluster(pulumi.ComponentResource):
         self._settings = settings
         self._account = self._lookup_account()
         self._code = handler_archive(Path(handlers_dir))
+        self._layer = workload_layer(
+            name,
+            f"{settings.state_machine_name}-libraries",
+            Target(RUNTIME, ARCHITECTURE),
+            code_bytes=sum(path.stat().st_size for path in shipped_files(Path(handlers_dir))),
+            parent=self,
+        )
 
         bucket = results_bucket(name, settings, self._account, parent=self)
         specs = function_specs(settings, bucket.bucket)
@@ -147,6 +155,7 @@ class HpcCluster(pulumi.ComponentResource):
             architectures=[ARCHITECTURE],
             handler=spec.handler,
             code=self._code,
+            layers=layers_for(spec.key, self._layer),
             memory_size=spec.memory_mb,
             timeout=spec.timeout_seconds,
             environment={"variables": spec.environment},
@@ -214,10 +223,13 @@ def handler_archive(directory: Path) -> pulumi.AssetArchive:
     """Every file under `directory` at `handlers/...` in one zip, so `handlers.start.handler` imports; no caches."""
     files: dict[str, pulumi.Asset | pulumi.Archive] = {
         f"{HANDLERS_PACKAGE}/{path.relative_to(directory).as_posix()}": pulumi.FileAsset(str(path))
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and is_shipped(path.relative_to(directory))
+        for path in shipped_files(directory)
     }
     return pulumi.AssetArchive(files)
+
+
+def shipped_files(directory: Path) -> list[Path]:
+    return [path for path in sorted(directory.rglob("*")) if path.is_file() and is_shipped(path.relative_to(directory))]
 
 
 def is_shipped(relative: Path) -> bool:

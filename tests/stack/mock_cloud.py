@@ -89,6 +89,9 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any]) -> tuple[str
     if type_ == "aws:cloudwatch/logGroup:LogGroup":
         group = inputs["name"]
         return group, {"arn": f"{arn_base}:logs:{REGION}:{ACCOUNT}:log-group:{group}"}
+    if type_ == "aws:lambda/layerVersion:LayerVersion":
+        layer_arn = f"{arn_base}:lambda:{REGION}:{ACCOUNT}:layer:{inputs['layerName']}"
+        return f"{layer_arn}:1", {"arn": f"{layer_arn}:1", "layerArn": layer_arn, "version": "1"}
     if type_ == "aws:sfn/stateMachine:StateMachine":
         machine_arn = f"{arn_base}:states:{REGION}:{ACCOUNT}:stateMachine:{inputs['name']}"
         return machine_arn, {"arn": machine_arn}

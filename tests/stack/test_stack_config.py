@@ -6,6 +6,7 @@ import json
 from dataclasses import fields
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 from mock_cloud import REPO, Deployment, deploy, refused
@@ -54,12 +55,13 @@ def stack_file_config() -> dict[str, Any]:
 
 
 def inputs_without_code(deployment: Deployment) -> list[tuple[str, str, Any]]:
-    """Every resource's inputs, with the code archive replaced by its file list (assets do not compare by value)."""
+    """Every resource's inputs, code archives replaced by their file list or path (they do not compare by value)."""
     described = []
     for resource in deployment.resources:
         inputs = dict(resource.inputs)
         if "code" in inputs:
-            inputs["code"] = sorted(inputs["code"].assets)
+            code = inputs["code"]
+            inputs["code"] = code.path if isinstance(code, pulumi.FileArchive) else sorted(code.assets)
         described.append((resource.type, resource.name, inputs))
     return sorted(described, key=lambda entry: (entry[0], entry[1]))
 

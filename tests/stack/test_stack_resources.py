@@ -43,6 +43,7 @@ def test_the_stack_holds_exactly_the_expected_resources(deployment: Deployment):
         "aws:iam/role:Role": 4,
         "aws:iam/rolePolicy:RolePolicy": 4,
         LAMBDA: 3,
+        "aws:lambda/layerVersion:LayerVersion": 1,
         STATE_MACHINE: 1,
         "aws:cloudwatch/dashboard:Dashboard": 1,
         "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
