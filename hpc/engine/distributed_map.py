@@ -151,7 +151,8 @@ class _MapRun:
             nonlocal map_error
             for outcome in outcomes:
                 if outcome[0] == "map-error":
-                    map_error = map_error or StatesError(outcome[1], outcome[2])
+                    # the Map's own evaluation failed (ItemSelector, BatchInput): AWS names the state in the cause
+                    map_error = map_error or StatesError(outcome[1], outcome[2], located=True)
                     continue
                 status, child, payload, items = outcome[:4]
                 keep(child, status, payload)

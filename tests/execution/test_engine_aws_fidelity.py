@@ -154,6 +154,18 @@ def test_oversized_task_result_has_aws_cause_and_is_caught_by_name(make_engine):
     )
 
 
+@pytest.mark.parametrize("writes_results", [True, False])
+def test_distributed_map_item_selector_miss_names_the_map_state(make_engine, writes_results):
+    from test_engine_map import map_state
+
+    state = map_state(ItemSelector={"v.$": "$.missing"})
+    if not writes_results:
+        del state["ResultWriter"]
+    result = make_engine(machine(("M", state))).run({"items": [1]})
+    assert result.error == "States.Runtime"
+    assert result.cause.startswith(PREFIX.format("M", 2) + " The JSONPath '$.missing' specified for the field 'v.$'")
+
+
 def test_item_reader_over_a_json_object_has_aws_cause(make_engine, tmp_path):
     (tmp_path / "store" / "b").mkdir(parents=True)
     (tmp_path / "store" / "b" / "k.json").write_text('{"records": [1, 2]}')
