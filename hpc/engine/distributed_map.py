@@ -131,8 +131,8 @@ class _MapRun:
         map_error: StatesError | None = None
         on_child = self.environment.on_child
         stop = pool.StopFlag()
-        failed_items = pool.shared_counter()
-        known_total = pool.shared_counter(-1)
+        failed_items = pool.SharedInts(self.environment.workers)  # one slot per worker lane, each written by its own
+        known_total = pool.SharedInts(1, -1)
         writes_results = "ResultWriter" in self.state
         runner = ChildRunner(
             self.state["ItemProcessor"],
@@ -172,8 +172,8 @@ class _MapRun:
                     keep(child[0], PENDING, pending_record(inputs.input_of(child)))
 
         def on_dispatch(chunk: list[Child]) -> None:
-            if self.count.complete and known_total.value < 0:
-                known_total.value = self.count.read  # every item is read: workers can judge a percentage now
+            if self.count.complete and known_total[0] < 0:
+                known_total[0] = self.count.read  # every item is read: workers can judge a percentage now
             progress.dispatched(sum(len(child[2]) for child in chunk))
 
         size = min(self.environment.workers, self.state.get("MaxConcurrency") or self.environment.workers)

@@ -55,8 +55,8 @@ class ChildRunner:
         inputs: ChildInputs,
         *,
         threshold: Threshold,
-        failed_items: Any,
-        known_total: Any,
+        failed_items: pool.SharedInts,
+        known_total: pool.SharedInts,
         stop: pool.StopFlag,
         writes_results: bool,
         timed: bool,
@@ -66,7 +66,7 @@ class ChildRunner:
         self.names = names
         self.inputs = inputs
         self.threshold = threshold
-        self.failed_items = failed_items  # shared: items of failed children, every worker's
+        self.failed_items = failed_items  # shared: items of failed children, a slot per worker lane
         self.known_total = known_total  # shared: the item count once all items are read, else -1
         self.stop = stop
         self.writes_results = writes_results
@@ -146,11 +146,10 @@ class ChildRunner:
 
     def _count_failure(self, items: int) -> None:
         # Stop starting children as soon as the threshold is exceeded; the parent judges it again with every result.
-        with self.failed_items.get_lock():
-            self.failed_items.value += items
-            total = self.known_total.value
-            if self.threshold.exceeded(self.failed_items.value, None if total < 0 else total):
-                self.stop.set()
+        self.failed_items[pool.worker_lane()] += items  # each worker writes only its own lane's slot
+        total = self.known_total[0]
+        if self.threshold.exceeded(self.failed_items.total(), None if total < 0 else total):
+            self.stop.set()
 
 
 def pending_record(child_input: Any) -> bytes:

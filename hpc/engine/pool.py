@@ -16,20 +16,25 @@ calls. Here each worker is a forked process with its own pipe, so the parent alw
 - any exception in the parent (KeyboardInterrupt included) terminates every worker before it propagates. Workers
   ignore SIGINT, so a terminal's Ctrl-C (sent to the whole process group) is handled once, by the parent.
 
-Forking (not spawning) lets workers inherit the handlers and environment without pickling them.
+Forking (not spawning) lets workers inherit the handlers and environment without pickling them. The processes,
+pipes and shared flags are the operating system's own (os.fork, os.pipe, an anonymous shared mmap), with pickled
+length-prefixed messages: the multiprocessing package would cost a small run's start-up more than its whole Map.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import mmap
 import os
+import pickle
+import select
 import signal
+import struct
+import sys
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from multiprocessing.connection import Connection, wait
 from typing import Any
 
 FLUSH_SECONDS = 0.1
@@ -41,8 +46,7 @@ LOOKAHEAD_CHILDREN = 1024  # children read ahead to size chunks: enough to see t
 LOOKAHEAD_WEIGHT = 32_768  # and at most this much of their weight (items), so big batches do not pile up
 TERMINATE_GRACE_SECONDS = 1.0
 IDLE = -1
-
-_context = multiprocessing.get_context("fork")
+_HEADER = struct.Struct("!Q")  # a message's length, before its pickled bytes
 
 
 _lane = 0  # in a worker process, its slot (set at start); hpc.engine.spans reports it as the child's worker
@@ -80,29 +84,150 @@ def describe_exit(exitcode: int | None) -> str:
     return f"exited with status {exitcode}"
 
 
+class SharedInts:
+    """Integers shared with the worker processes forked after they are made (an anonymous shared mapping). Each
+    integer has one writer at a time, or writers whose order does not matter, so no lock is needed."""
+
+    def __init__(self, count: int, initial: int = 0) -> None:
+        self._mapping = mmap.mmap(-1, 8 * max(1, count))
+        self.values = memoryview(self._mapping).cast("q")
+        for index in range(count):
+            self.values[index] = initial
+
+    def __getitem__(self, index: int) -> int:
+        return int(self.values[index])
+
+    def __setitem__(self, index: int, value: int) -> None:
+        self.values[index] = value
+
+    def total(self) -> int:
+        return sum(self.values)
+
+
 class StopFlag:
-    """A flag shared with the workers; set once, read before every child start (no lock: a late read is harmless)."""
+    """A flag shared with the workers; set once, read before every child start (a late read is harmless)."""
 
     def __init__(self) -> None:
-        self._value = _context.RawValue("b", 0)
+        self._value = SharedInts(1)
 
     def set(self) -> None:
-        self._value.value = 1
+        self._value[0] = 1
 
     def is_set(self) -> bool:
-        return bool(self._value.value)
+        return bool(self._value[0])
 
 
-def shared_counter(initial: int = 0) -> Any:
-    """An integer shared with the workers forked after it is made; `.value` under `.get_lock()`."""
-    return _context.Value("q", initial)
+class Channel:
+    """One direction of messages between two processes over a pipe: pickled objects, each after its length."""
+
+    def __init__(self, read_fd: int | None, write_fd: int | None) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+
+    def send(self, message: Any) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        assert self.write_fd is not None
+        while view:
+            view = view[os.write(self.write_fd, view) :]
+
+    def recv(self) -> Any:
+        (size,) = _HEADER.unpack(self._read(_HEADER.size))
+        return pickle.loads(self._read(size))
+
+    def poll(self) -> bool:
+        assert self.read_fd is not None
+        readable, _, _ = select.select([self.read_fd], [], [], 0)
+        return bool(readable)
+
+    def _read(self, size: int) -> bytes:
+        assert self.read_fd is not None
+        parts = []
+        while size:
+            part = os.read(self.read_fd, min(size, 1 << 20))
+            if not part:
+                raise EOFError
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.read_fd = self.write_fd = None
+
+
+class _Process:
+    """A forked process running `target(*args)`, then exiting: its status 0, or 1 after an exception."""
+
+    def __init__(self, target: Callable[..., None], args: tuple[Any, ...]) -> None:
+        self.target = target
+        self.args = args
+        self.pid = 0
+        self.exitcode: int | None = None
+
+    def start(self) -> None:
+        _flush_standard_streams()  # else the child would write the parent's buffered output a second time
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                self.target(*self.args)
+                code = 0
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+            except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+                traceback.print_exc()
+            finally:
+                _flush_standard_streams()
+                os._exit(code)
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        """The exit code once the process has ended (negative: the signal that ended it), else None."""
+        if self.exitcode is None:
+            with contextlib.suppress(ChildProcessError):
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.exitcode = os.waitstatus_to_exitcode(status)
+        return self.exitcode
+
+    def is_alive(self) -> bool:
+        return self.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.0005
+        while self.is_alive() and (deadline is None or time.monotonic() < deadline):
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    def _signal(self, number: int) -> None:
+        if self.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, number)
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+
+def _flush_standard_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 class _Worker:
-    def __init__(self, slot: int, process: Any, connection: Connection) -> None:
+    def __init__(self, slot: int, process: _Process, to_worker: Channel, from_worker: Channel) -> None:
         self.slot = slot
         self.process = process
-        self.connection = connection
+        self.to_worker = to_worker
+        self.from_worker = from_worker
         self.chunk: list[Any] | None = None
         self.open = True
 
@@ -119,29 +244,34 @@ class WorkerPool:
         self.size = size
         self.run_child = run_child
         self.stop = stop
-        self.running = _context.RawArray("q", [IDLE] * size)
+        self.running = SharedInts(size, IDLE)
         self.workers: list[_Worker] = []
 
     def __enter__(self) -> WorkerPool:
-        pipes = [_context.Pipe(duplex=True) for _ in range(self.size)]
+        # Two pipes per worker: (read, write) towards it and back. Each worker closes every end but its two, and the
+        # parent closes the workers' ends, so a worker sees EOF once the parent is gone and the parent sees EOF once
+        # a worker is gone.
+        pipes = [(os.pipe(), os.pipe()) for _ in range(self.size)]
         try:
-            for slot, (parent_end, child_end) in enumerate(pipes):
-                # The worker closes every pipe end but its own, so it sees EOF as soon as the parent is gone.
-                others = [end for pair in pipes for end in pair if end is not child_end]
-                process = _context.Process(
-                    target=_worker_main,
-                    args=(slot, child_end, others, self.run_child, self.stop, self.running),
-                    name=f"hpc-engine-worker-{slot}",
-                    daemon=True,
+            for slot, (to_worker, from_worker) in enumerate(pipes):
+                own = (to_worker[0], from_worker[1])
+                others = [fd for pair in pipes for ends in pair for fd in ends if fd not in own]
+                process = _Process(
+                    _worker_main,
+                    (slot, Channel(to_worker[0], from_worker[1]), others, self.run_child, self.stop, self.running),
                 )
                 process.start()
-                self.workers.append(_Worker(slot, process, parent_end))
+                self.workers.append(_Worker(slot, process, Channel(None, to_worker[1]), Channel(from_worker[0], None)))
         except BaseException:
             self.shutdown(graceful=False)
+            for to_worker, from_worker in pipes[len(self.workers) :]:
+                for fd in (to_worker[1], from_worker[0]):
+                    os.close(fd)
             raise
         finally:
-            for _, child_end in pipes:
-                child_end.close()
+            for to_worker, from_worker in pipes:
+                os.close(to_worker[0])
+                os.close(from_worker[1])
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -151,7 +281,7 @@ class WorkerPool:
         for worker in self.workers:
             if graceful and worker.open and worker.process.is_alive():
                 with contextlib.suppress(OSError):
-                    worker.connection.send(None)
+                    worker.to_worker.send(None)
             elif worker.process.is_alive():
                 worker.process.terminate()
         deadline = time.monotonic() + TERMINATE_GRACE_SECONDS
@@ -160,7 +290,8 @@ class WorkerPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-            worker.connection.close()
+            worker.to_worker.close()
+            worker.from_worker.close()
 
     def run(
         self,
@@ -179,7 +310,7 @@ class WorkerPool:
                 return
             on_dispatch(worker.chunk)
             try:
-                worker.connection.send(worker.chunk)
+                worker.to_worker.send(worker.chunk)
             except OSError:  # the worker died since its last message
                 worker.open = False
                 worker.process.join(TERMINATE_GRACE_SECONDS)
@@ -189,9 +320,11 @@ class WorkerPool:
             dispatch(worker)
         while any(worker.chunk is not None for worker in self.workers):
             busy = [worker for worker in self.workers if worker.chunk is not None]
-            ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=POLL_SECONDS)
+            # A worker's pipe becomes readable with a message, or at EOF when the worker is gone.
+            fds = [w.from_worker.read_fd for w in busy if w.from_worker.read_fd is not None]
+            ready, _, _ = select.select(fds, [], [], POLL_SECONDS)
             for worker in busy:
-                if worker.connection in ready or worker.process.sentinel in ready:
+                if worker.from_worker.read_fd in ready or not worker.process.is_alive():
                     self._receive(worker, on_results, on_unstarted, dispatch)
             on_tick()
         for chunk in chunks:  # stopped: what was never sent never starts
@@ -206,11 +339,11 @@ class WorkerPool:
     ) -> None:
         while worker.chunk is not None:
             try:
-                if not worker.connection.poll():
+                if not worker.from_worker.poll():
                     if not worker.process.is_alive():
                         raise EOFError
                     return
-                message = worker.connection.recv()
+                message = worker.from_worker.recv()
             except (EOFError, OSError):
                 worker.open = False
                 worker.process.join(TERMINATE_GRACE_SECONDS)
@@ -261,17 +394,18 @@ _END = object()
 
 def _worker_main(
     slot: int,
-    connection: Connection,
-    others: Sequence[Connection],
+    connection: Channel,
+    others: Sequence[int],
     run_child: Callable[[Any], tuple[Any, bool, int]],
     stop: StopFlag,
-    running: Any,
+    running: SharedInts,
 ) -> None:
     global _lane
     _lane = slot
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for other in others:
-        other.close()
+    for fd in others:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     try:
         while True:
             try:

@@ -135,12 +135,14 @@ def raw_bytes(event: Any, context: Any) -> bytes:
 
 
 def hang_up(event: Any, context: Any) -> Any:
-    """For the item named in `hang_up_on`, closes every socket of its process (a worker's link to the engine is one),
-    then returns normally: the worker then ends between children, when it next reports to the parent."""
+    """For the item named in `hang_up_on`, closes every pipe and socket of its process but the standard streams (a
+    worker's link to the engine is one), then returns normally: the worker then ends between children, when it next
+    reports to the parent."""
     if event["item"] == event["hang_up_on"]:
         for descriptor in os.listdir("/proc/self/fd"):
             try:
-                if os.readlink(f"/proc/self/fd/{descriptor}").startswith("socket:"):
+                link = os.readlink(f"/proc/self/fd/{descriptor}")
+                if int(descriptor) > 2 and link.startswith(("socket:", "pipe:")):
                     os.close(int(descriptor))
             except OSError:
                 continue
