@@ -14,7 +14,7 @@ import time
 QUICK_ARGUMENTS = {"kernel": ["--items", "300,400", "--no-write"]}
 BENCHMARKS = (
     "kernel", "end_to_end", "million", "sum_memory", "engine_memory", "batching_timelines", "engine_child",
-    "s3_keys_scale", "pool_floor", "parent_memory", "child_cost", "peers",
+    "s3_keys_scale", "pool_floor", "parent_memory", "child_cost", "peers", "numpy_workload",
 )  # fmt: skip
 
 
