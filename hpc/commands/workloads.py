@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from handlers.workloads import DEFAULT, all_requirements, registry, requirements_of
+    from handlers.workloads import DEFAULT, all_requirements, registry, requirements_of, sources
 
     if args.requirements:  # a requirements file: `make setup` installs it into ./venv
         for requirement in all_requirements():
@@ -26,6 +26,11 @@ def execute(args: argparse.Namespace) -> int:
     for name, workload in sorted(registry().items()):
         print(f"{name}{' (default)' if name == DEFAULT else ''}: {workload.DESCRIPTION}")
         print(f"    {'requires':<18}{', '.join(requirements_of(workload)) or 'nothing beyond Python and boto3'}")
-        for field, description in {"size": "number of items (required)", **workload.OPTIONS}.items():
+        kinds = sources(workload)  # a data workload reads its items from "data" instead of making "size" of them
+        generic = {"data": f"where the data is: s3://bucket/key-or-prefix or a local path ({', '.join(kinds)})"}
+        for field, description in {
+            **(generic if kinds else {"size": "number of items (required)"}),
+            **workload.OPTIONS,
+        }.items():
             print(f"    {field:<18}{description}")
     return EXIT_OK

@@ -64,3 +64,20 @@ def test_the_numpy_workload_runs_end_to_end():
     assert output["paths"] == 12_000 and output["complete"] is True
     assert 0 < output["standard_error"] < output["plain_standard_error"]
     assert abs(output["geometric_estimate"] - output["geometric_result"]) <= 4 * output["geometric_standard_error"]
+
+
+def test_workloads_lists_data_for_data_workloads_and_size_for_the_others(capsys):
+    from handlers.workloads import sources
+
+    assert main(["workloads"]) == 0
+    listing: dict[str, list[str]] = {}
+    current = ""
+    for line in capsys.readouterr().out.splitlines():
+        if not line.startswith(" "):
+            current = line.split(":")[0].removesuffix(" (default)")
+            listing[current] = []
+        else:
+            listing[current].append(line.split()[0])
+    for name, workload in registry().items():
+        expected = "data" if sources(workload) else "size"
+        assert expected in listing[name] and ({"data", "size"} - {expected}).isdisjoint(listing[name]), name
