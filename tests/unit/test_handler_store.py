@@ -1,0 +1,93 @@
+"""Object storage for the handlers: the local directory store and the S3 store speak the same three verbs."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from handlers import store
+from handlers.store import LocalStore, ObjectMissing, S3Store
+
+
+def test_local_put_then_open_gives_the_bytes_back(tmp_path):
+    local = LocalStore(tmp_path)
+    local.put("b", "deep/key.json", b"[1]")
+    with local.open("b", "deep/key.json") as stream:
+        assert stream.read() == b"[1]"
+    assert (tmp_path / "b" / "deep" / "key.json").read_bytes() == b"[1]"
+
+
+def test_local_put_replaces_an_object_whole_and_leaves_no_temporary(tmp_path):
+    local = LocalStore(tmp_path)
+    local.put("b", "k", b"first, longer")
+    local.put("b", "k", b"second")
+    assert (tmp_path / "b" / "k").read_bytes() == b"second"
+    assert sorted(path.name for path in (tmp_path / "b").iterdir()) == ["k"]
+
+
+def test_local_open_of_a_missing_object_is_object_missing(tmp_path):
+    with pytest.raises(ObjectMissing, match=f"^b/nope does not exist in the local store {tmp_path}$"):
+        LocalStore(tmp_path).open("b", "nope")
+
+
+@pytest.mark.parametrize("key", ["../../outside", "a/../../../outside", "/tmp/outside"])
+def test_a_key_escaping_the_local_store_is_refused(tmp_path, key):
+    with pytest.raises(ValueError, match=f"^key {key!r} escapes the local store$"):
+        LocalStore(tmp_path / "root").put("b", key, b"x")
+    assert not (tmp_path / "outside").exists()
+
+
+def test_local_list_gives_keys_under_the_prefix_in_order_with_sizes_skipping_half_written_objects(tmp_path):
+    local = LocalStore(tmp_path)
+    for key, body in [("r/2.json", b"22"), ("r/1.json", b"1"), ("r/sub/3.json", b"333"), ("other/4.json", b"4")]:
+        local.put("b", key, body)
+    (tmp_path / "b" / "r" / ".put-abc123").write_bytes(b"half")
+    assert list(local.list("b", "r/")) == [("r/1.json", 1), ("r/2.json", 2), ("r/sub/3.json", 3)]
+    assert [key for key, _ in local.list("b", "")] == ["other/4.json", "r/1.json", "r/2.json", "r/sub/3.json"]
+
+
+def test_local_list_of_a_bucket_never_written_is_empty(tmp_path):
+    assert list(LocalStore(tmp_path).list("never", "")) == []
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="bkt")
+        yield client
+
+
+def test_s3_put_open_and_list(s3):
+    remote = S3Store(s3)
+    remote.put("bkt", "r/1.json", b"[1]")
+    remote.put("bkt", "r/22.json", b"[22]")
+    remote.put("bkt", "x/3.json", b"3")
+    assert remote.open("bkt", "r/1.json").read() == b"[1]"
+    assert list(remote.list("bkt", "r/")) == [("r/1.json", 3), ("r/22.json", 4)]
+    assert list(remote.list("bkt", "none/")) == []
+
+
+def test_s3_open_of_a_missing_object_is_object_missing(s3):
+    with pytest.raises(ObjectMissing, match="^s3://bkt/nope does not exist$"):
+        S3Store(s3).open("bkt", "nope")
+
+
+def test_the_store_is_local_when_the_engine_names_a_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.LOCAL_STORE_ENV, str(tmp_path))
+    chosen = store.store()
+    assert isinstance(chosen, LocalStore) and chosen.root == tmp_path
+
+
+def test_the_store_is_one_cached_s3_client_otherwise(s3, monkeypatch):
+    monkeypatch.delenv(store.LOCAL_STORE_ENV, raising=False)
+    store._s3_store.cache_clear()
+    try:
+        first, second = store.store(), store.store()
+        assert isinstance(first, S3Store) and first is second
+        first.put("bkt", "k", b"v")
+        assert s3.get_object(Bucket="bkt", Key="k")["Body"].read() == b"v"
+    finally:
+        store._s3_store.cache_clear()

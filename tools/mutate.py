@@ -1,0 +1,330 @@
+"""Mutation testing of the core files: do the tests fail when the code changes? `python -m tools.mutate --help`.
+
+Each mutant changes one point of one file: a comparison flipped (`<` to `<=`, `==` to `!=`, `in` to `not in`), an
+integer constant +1 or -1, a boolean constant negated, `and` swapped with `or`, a `not` dropped, one statement deleted
+(replaced by `pass`), one argument of a call dropped, or a returned value replaced by None. Every candidate of a file is
+enumerated in source order and N are sampled evenly along it, so a run is the same run until the code changes. Each
+mutant is spliced into a private copy of the repository (never the work tree), and only the tests relevant to that
+file (TARGETS) run against it, under `nice`, with pytest's per-test timeout lowered and a limit on the whole run:
+  caught    the tests failed (or could not import the mutated code);
+  timeout   the tests hung: the per-test timeout or the run's limit stopped them, which CI would report too;
+  survived  the tests passed: a behaviour no test pins, unless the mutant is listed in EQUIVALENT with the reason it
+            cannot change any behaviour.
+The score of a file is (caught + timeout) / (sampled - equivalent).
+
+Why a script and not mutmut or cosmic-ray (both tried on this layout): mutmut 3 mutates through trampolines in a copied
+tree and picks each mutant's tests from a trace of the pytest process, so code that runs only in the engine's forked
+workers (the Map's whole child execution) is reported as "no tests": 163 of its first 563 mutants of the Map. Neither
+tool samples (mutmut made 1,060 mutants of the Map and ResultWriter, more than an hour on a shared 2-core machine), and
+neither deletes statements, drops arguments or replaces returns, the mutants that found this suite's worst gaps
+(a deleted `raise` let a failed Map succeed with `[]`; deleting the sum's periodic combine survived every test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.mutation_targets import EQUIVALENT, TARGETS
+
+REPO = Path(__file__).resolve().parents[1]
+RECORD = REPO / "docs" / "mutation.md"
+BEGIN, END = "<!-- mutation-scores:begin -->", "<!-- mutation-scores:end -->"
+TEST_TIMEOUT_SECONDS = 20  # per test, for a mutant: a loop is found quickly (the suite's own timeout is 90 s)
+# Deleting a definition or an import only raises NameError where it is used: noise, not a question to the tests.
+UNDELETABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+# Builtins whose every argument is required: dropping one is a TypeError wherever the line runs, which says nothing.
+FIXED_ARITY = frozenset({"isinstance", "issubclass", "len", "getattr", "hasattr", "type", "repr", "callable", "id"})
+COMPARISON_FLIPS = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str  # relative to the repository
+    line: int
+    where: str  # the enclosing function or class, for reading the report
+    original: str
+    mutated: str
+    text: str  # the whole mutated file
+
+    @property
+    def name(self) -> str:
+        """Stable across edits elsewhere in the file: names EQUIVALENT entries."""
+        return f"{self.path}::{self.where} `{self.original}` -> `{self.mutated}`"
+
+
+# ---- making mutants ----
+
+
+def candidates(path: str, source: str) -> list[Mutant]:
+    """Every single-point mutant of the file, in source order; those that do not compile are left out."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    found: list[Mutant] = []
+    for node, where, replacement in _mutations(tree):
+        start = offsets[node.lineno - 1] + _column(lines[node.lineno - 1], node.col_offset)
+        end = offsets[node.end_lineno - 1] + _column(lines[node.end_lineno - 1], node.end_col_offset)  # type: ignore[operator]
+        original = source[start:end]
+        text = source[:start] + replacement + source[end:]
+        try:
+            compile(text, path, "exec")
+        except SyntaxError:
+            continue
+        found.append(Mutant(path, node.lineno, where, _one_line(original), _one_line(replacement), text))
+    return found
+
+
+def _column(line: str, byte_offset: int) -> int:
+    return len(line.encode()[:byte_offset].decode())
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 80 else flat[:77] + "..."
+
+
+def _mutations(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str]]:
+    """(node to replace, enclosing definition, replacement text) for every mutation point, in source order."""
+    for node, where in _walk(tree, "<module>"):
+        if isinstance(node, ast.stmt) and not _is_docstring(node) and not isinstance(node, ast.Pass):
+            if not isinstance(node, UNDELETABLE):
+                yield node, where, "pass"
+            if isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value):
+                yield node, where, "return None"
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in COMPARISON_FLIPS:
+            flipped = copy.copy(node)
+            flipped.ops = [COMPARISON_FLIPS[type(node.ops[0])]()]
+            yield node, where, ast.unparse(flipped)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            yield node, where, repr(not node.value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, int):
+            yield node, where, repr(node.value + 1)
+            yield node, where, f"({node.value - 1})"
+        elif isinstance(node, ast.BoolOp):
+            swapped = copy.copy(node)
+            swapped.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+            yield node, where, f"({ast.unparse(swapped)})"
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            yield node, where, f"({ast.unparse(node.operand)})"
+        elif isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FIXED_ARITY):
+            for index in range(len(node.args)):
+                if not isinstance(node.args[index], ast.Starred):
+                    dropped = copy.copy(node)
+                    dropped.args = node.args[:index] + node.args[index + 1 :]
+                    yield node, where, ast.unparse(dropped)
+            for index in range(len(node.keywords)):
+                dropped = copy.copy(node)
+                dropped.keywords = node.keywords[:index] + node.keywords[index + 1 :]
+                yield node, where, ast.unparse(dropped)
+
+
+def _walk(node: ast.AST, where: str) -> Iterator[tuple[ast.AST, str]]:
+    for field, value in ast.iter_fields(node):
+        if field in ("annotation", "returns"):
+            continue  # annotations change no behaviour (`from __future__ import annotations`)
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ast.AST):
+                named = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                inner = f"{where}.{child.name}" if named else where  # type: ignore[union-attr]
+                yield child, inner.removeprefix("<module>.")
+                yield from _walk(child, inner)
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def sample(mutants: list[Mutant], count: int) -> list[Mutant]:
+    """`count` mutants spread evenly along the file (all of them when there are fewer)."""
+    if len(mutants) <= count:
+        return mutants
+    return [mutants[(index * len(mutants)) // count] for index in range(count)]
+
+
+# ---- running them ----
+
+
+def private_copy() -> Path:
+    """The repository's tracked files (as they are in the work tree) in a temporary directory."""
+    root = Path(tempfile.mkdtemp(prefix="hpc-mutate-"))
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (REPO / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+    if (REPO / "node_modules").exists():
+        (root / "node_modules").symlink_to(REPO / "node_modules")
+    return root
+
+
+def run_tests(root: Path, tests: list[str], limit: float) -> tuple[str, float]:
+    """("passed" | "failed" | "timeout" | "no tests", seconds) for the tests against the copy at `root`."""
+    command = [
+        "nice", "-n", "10", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+        "-o", f"timeout={TEST_TIMEOUT_SECONDS}", *tests,
+    ]  # fmt: skip
+    # The copy comes first on the path of every process the tests start (`python -m hpc.cli`, forked workers).
+    environment = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    environment.pop("HPC_LOCAL_STORE", None)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            command, cwd=root, env=environment, capture_output=True, text=True, timeout=limit, start_new_session=True
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout", time.monotonic() - started
+    elapsed = time.monotonic() - started
+    if done.returncode == 0:
+        return "passed", elapsed
+    if done.returncode == 5:
+        return "no tests", elapsed
+    timed_out = "+ Timeout +" in done.stdout + done.stderr  # pytest-timeout's banner
+    return ("timeout" if timed_out else "failed"), elapsed
+
+
+@dataclass
+class Score:
+    path: str
+    candidates: int
+    caught: int = 0
+    timeout: int = 0
+    survived: list[Mutant] | None = None
+    equivalent: list[Mutant] | None = None
+
+    @property
+    def sampled(self) -> int:
+        return self.caught + self.timeout + len(self.survived or []) + len(self.equivalent or [])
+
+    @property
+    def percent(self) -> float:
+        judged = self.sampled - len(self.equivalent or [])
+        return 100.0 * (self.caught + self.timeout) / judged if judged else 100.0
+
+
+def mutate_file(root: Path, path: str, per_file: int, *, verbose: bool) -> Score:
+    tests = TARGETS[path]
+    original = (root / path).read_text()
+    everything = candidates(path, original)
+    chosen = sample(everything, per_file)
+    status, baseline = run_tests(root, tests, limit=600)
+    if status != "passed":
+        raise SystemExit(f"{path}: the tests {' '.join(tests)} do not pass unmutated ({status}); fix that first")
+    limit = max(60.0, 10 * baseline)
+    score = Score(path, len(everything), survived=[], equivalent=[])
+    try:
+        for number, mutant in enumerate(chosen, 1):
+            (root / path).write_text(mutant.text)
+            status, _ = run_tests(root, tests, limit)
+            if status == "passed" or status == "no tests":
+                (score.equivalent if mutant.name in EQUIVALENT else score.survived).append(mutant)  # type: ignore[union-attr]
+            elif status == "timeout":
+                score.timeout += 1
+            else:
+                score.caught += 1
+            if verbose:
+                print(f"  [{number}/{len(chosen)}] {status:8} line {mutant.line}: {mutant.name}", flush=True)
+    finally:
+        (root / path).write_text(original)
+    return score
+
+
+# ---- reporting ----
+
+
+def report(scores: list[Score], command: str) -> str:
+    rows = [
+        "| file | candidates | sampled | caught | timeout | survived | equivalent | score |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in scores:
+        rows.append(
+            f"| `{s.path}` | {s.candidates} | {s.sampled} | {s.caught} | {s.timeout} | {len(s.survived or [])} "
+            f"| {len(s.equivalent or [])} | {s.percent:.1f}% |"
+        )
+    judged = sum(s.sampled - len(s.equivalent or []) for s in scores)
+    killed = sum(s.caught + s.timeout for s in scores)
+    total = 100.0 * killed / judged if judged else 100.0
+    lines = [f"`{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:", "", *rows, ""]
+    lines.append(f"All files: {killed} of {judged} non-equivalent mutants caught, {total:.1f}%.")
+    survivors = [m for s in scores for m in s.survived or []]
+    equivalents = [m for s in scores for m in s.equivalent or []]
+    if survivors:
+        lines += ["", "Survivors (behaviours no test pins yet):", ""]
+        lines += [f"- line {m.line}: {m.name}" for m in survivors]
+    if equivalents:
+        lines += ["", "Equivalent mutants sampled in this run (no behaviour can tell them apart; why):", ""]
+        lines += [f"- line {m.line}: {m.name} -- {EQUIVALENT[m.name]}" for m in equivalents]
+    return "\n".join(lines) + "\n"
+
+
+def record(text: str) -> None:
+    document = RECORD.read_text()
+    head, rest = document.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    RECORD.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.mutate", description=__doc__.split("\n")[0])
+    parser.add_argument("files", nargs="*", help=f"core files to mutate (default: all {len(TARGETS)} in TARGETS)")
+    parser.add_argument("--per-file", type=int, default=30, help="mutants sampled per file (default 30)")
+    parser.add_argument("--list", action="store_true", help="print the sampled mutants without running them")
+    parser.add_argument("--record", action="store_true", help=f"write the scores into {RECORD.relative_to(REPO)}")
+    parser.add_argument("--quiet", action="store_true", help="print only the final report")
+    options = parser.parse_args(argv)
+    unknown = [path for path in options.files if path not in TARGETS]
+    if unknown:
+        parser.error(f"no tests are mapped for {', '.join(unknown)} (tools/mutation_targets.py TARGETS)")
+    files = options.files or list(TARGETS)
+    if options.list:
+        for path in files:
+            for mutant in sample(candidates(path, (REPO / path).read_text()), options.per_file):
+                print(f"line {mutant.line}: {mutant.name}")
+        return 0
+    root = private_copy()
+    try:
+        scores = []
+        for path in files:
+            if not options.quiet:
+                print(f"{path}: tests {' '.join(TARGETS[path])}", flush=True)
+            scores.append(mutate_file(root, path, options.per_file, verbose=not options.quiet))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    command = "python -m tools.mutate " + " ".join([*options.files, f"--per-file {options.per_file}"])
+    text = report(scores, command)
+    print(text)
+    if options.record:
+        record(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

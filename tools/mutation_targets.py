@@ -1,0 +1,49 @@
+"""What tools/mutate.py mutates, which tests judge each file, and the mutants that cannot change behaviour.
+
+TARGETS: each core file and the tests relevant to it (pytest arguments), chosen to run in seconds: only these run for
+each of the file's mutants. EQUIVALENT: mutants (by Mutant.name) that no test can catch because no behaviour differs,
+each with the reason; tools/mutate.py sets them aside from the score and lists them in docs/mutation.md.
+"""
+
+from __future__ import annotations
+
+UNIT = "tests/unit"
+EXECUTION = "tests/execution"
+SUM_LOCAL = [f"{UNIT}/test_handler_sum.py", "-k", "not s3]"]  # the local store: the same code paths, without moto
+
+TARGETS: dict[str, list[str]] = {
+    "handlers/inputs.py": [f"{UNIT}/test_inputs.py", f"{UNIT}/test_handler_compute.py"],
+    "handlers/compute.py": [f"{UNIT}/test_handler_compute.py"],
+    "handlers/start.py": [f"{UNIT}/test_handler_start.py"],
+    "handlers/sum.py": SUM_LOCAL,
+    "handlers/results.py": [f"{UNIT}/test_results_reader.py", *SUM_LOCAL],
+    "handlers/store.py": [f"{UNIT}/test_handler_store.py", f"{UNIT}/test_handler_start.py"],
+    "handlers/environment.py": [f"{UNIT}/test_handler_environment.py"],
+    "handlers/workloads/__init__.py": [
+        f"{UNIT}/test_workload_registry.py",
+        f"{UNIT}/test_workload_contract.py",
+        f"{UNIT}/test_handler_start.py",
+    ],
+    "handlers/workloads/s3_keys.py": [f"{UNIT}/test_workload_s3_keys.py", f"{UNIT}/test_workload_contract.py"],
+    "handlers/workloads/sum_squares.py": [f"{UNIT}/test_workload_sum_squares.py", f"{UNIT}/test_workload_contract.py"],
+    "handlers/workloads/monte_carlo_pi.py": [
+        f"{UNIT}/test_workload_monte_carlo_pi.py",
+        f"{UNIT}/test_workload_contract.py",
+    ],
+    "asl/definition.py": [f"{UNIT}/test_definition.py"],
+    "asl/retry.py": [f"{UNIT}/test_definition.py"],
+    "infra/iam.py": ["tests/stack/test_stack_iam.py"],
+    "hpc/engine/distributed_map.py": [
+        f"{EXECUTION}/test_engine_map.py",
+        f"{EXECUTION}/test_engine_map_errors.py",
+        f"{EXECUTION}/test_engine_result_writer_memory.py",
+        f"{EXECUTION}/test_engine_faults.py",
+    ],
+    "hpc/engine/map_settings.py": [f"{EXECUTION}/test_engine_state_kinds.py", f"{EXECUTION}/test_engine_map.py"],
+    "hpc/engine/result_writer.py": [
+        f"{EXECUTION}/test_engine_result_writer_memory.py",
+        f"{EXECUTION}/test_engine_map.py",
+    ],
+}
+
+EQUIVALENT: dict[str, str] = {}
