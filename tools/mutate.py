@@ -88,7 +88,10 @@ def candidates(path: str, source: str) -> list[Mutant]:
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     found: list[Mutant] = []
+    declarations = {id(node) for cls in ast.walk(tree) if _is_protocol(cls) for node in ast.walk(cls)}
     for node, where, replacement in _mutations(tree):
+        if id(node) in declarations:
+            continue  # a Protocol only declares an interface for the type checker: nothing in it runs
         start = offsets[node.lineno - 1] + _column(lines[node.lineno - 1], node.col_offset)
         end = offsets[node.end_lineno - 1] + _column(lines[node.end_lineno - 1], node.end_col_offset)  # type: ignore[operator]
         original = source[start:end]
@@ -157,8 +160,14 @@ def _walk(node: ast.AST, where: str) -> Iterator[tuple[ast.AST, str]]:
                 yield from _walk(child, inner)
 
 
+def _is_protocol(node: ast.AST) -> bool:
+    return isinstance(node, ast.ClassDef) and any(ast.unparse(base).endswith("Protocol") for base in node.bases)
+
+
 def _is_docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    """A docstring, or the `...` body of a Protocol method: statements that do nothing to delete."""
+    is_constant = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    return is_constant and (isinstance(node.value.value, str) or node.value.value is Ellipsis)  # type: ignore[attr-defined]
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -46,4 +46,22 @@ TARGETS: dict[str, list[str]] = {
     ],
 }
 
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "handlers/store.py::LocalStore.list `if not base.is_dir(): return` -> `pass`": (
+        "Path.rglob of a directory that does not exist yields nothing, so the listing is empty either way; the check "
+        "only saves the call"
+    ),
+    "handlers/workloads/s3_keys.py::compute `counts_through(max(lengths), first=min(lengths))` -> "
+    "`counts_through(max(lengths))`": (
+        "`first` only lets the recurrence resume from the furthest point this process reached; from f(0) it yields "
+        "the same counts for the same lengths, later (speed is a benchmark's business, not a test's)"
+    ),
+    "handlers/workloads/s3_keys.py::compute `1` -> `(0)`": (
+        "`count if times == 1 else times * count`: with `times == 0` (never true) every length takes `times * count`, "
+        "the same number; the branch only spares multiplying a big integer by 1"
+    ),
+    "handlers/workloads/sum_squares.py::<module> `sys.set_int_max_str_digits(0)` -> `pass`": (
+        "a sum-squares partial within maxItems (10^8 items) has at most 25 digits, far below the 4,300-digit limit "
+        "the line lifts; it guards hand-made partials only"
+    ),
+}

@@ -2,6 +2,8 @@
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from handlers import results
 from handlers.results import CorruptResults, json_array
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "resultwriter"
+REPO = Path(__file__).parents[2]
 
 
 class CountingStream(io.BytesIO):
@@ -320,3 +323,28 @@ def test_a_long_array_of_numbers_is_decoded_a_buffer_at_a_time():
 def test_malformed_arrays_are_refused_whatever_the_buffering(text, chunk_bytes):
     with pytest.raises(CorruptResults):
         decode(text.encode(), chunk_bytes)
+
+
+def test_records_are_read_one_bounded_chunk_at_a_time():
+    # GIVEN a 10 MB result file of small records
+    body = json.dumps([{"Name": str(n), "pad": "p" * 1000} for n in range(10_000)]).encode()
+
+    class Store:
+        stream = CountingStream(body)
+
+        def open(self, bucket, key):
+            return self.stream
+
+    # WHEN the first record is taken THEN at most 1 MiB has been read
+    assert next(results.records(Store(), "b", "k"))["Name"] == "0"
+    assert Store.stream.bytes_read <= 1024 * 1024
+
+
+def test_big_integers_in_records_decode_without_any_other_module_lifting_the_digit_limit(tmp_path):
+    # A partial may be a JSON number past CPython's 4,300-digit conversion limit; results.py lifts the limit itself.
+    script = (
+        "import io, json; from handlers import results; "
+        "print(len(str(next(results.json_array(io.BytesIO(b'[' + b'9' * 5000 + b']'))))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "5000"), done.stderr

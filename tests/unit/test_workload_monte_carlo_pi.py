@@ -59,6 +59,12 @@ def test_defaults_are_filled_in():
     assert monte_carlo_pi.parse(5, {}) == {"size": 5, "samples_per_item": 100_000, "seed": 0}
 
 
+def test_the_largest_options_are_accepted():
+    # 2^53 - 1: the largest integer a Step Functions number (a double) carries exactly
+    options = {"samples_per_item": 10_000_000, "seed": 2**53 - 1}
+    assert monte_carlo_pi.parse(3, options) == {"size": 3, **options}
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -68,6 +74,7 @@ def test_defaults_are_filled_in():
         ({"seed": -1}, "at least 0"),
         ({"seed": 1.5}, "whole number"),
         ({"seed": 2**60}, "at most"),
+        ({"seed": 2**53}, f"^seed must be at most {2**53 - 1}, got {2**53}$"),
     ],
 )
 def test_bad_options_are_refused(options, message):

@@ -58,3 +58,20 @@ def test_a_module_missing_part_of_the_interface_is_reported(fresh_registry, tmp_
 def test_unknown_workload_lists_the_known_ones(fresh_registry):
     with pytest.raises(InvalidInput, match="known workloads: .*monte-carlo-pi, object-digest, s3-keys, sum-squares"):
         workloads.get("mandelbrot")
+
+
+def test_two_modules_with_one_name_are_refused(fresh_registry, tmp_path, monkeypatch):
+    # GIVEN a module claiming the name of a shipped workload
+    body = "\n".join(f"{name} = None" for name in ("DESCRIPTION", "OPTIONS", "parse", "items", "compute", "combine"))
+    (tmp_path / "zz_copy.py").write_text(f'NAME = "sum-squares"\n{body}\npresent = None\n')
+    monkeypatch.setattr(workloads, "__path__", [*workloads.__path__, str(tmp_path)])
+    with pytest.raises(TypeError, match="^two workload modules are named 'sum-squares'$"):
+        workloads.registry()
+    sys.modules.pop("handlers.workloads.zz_copy", None)
+
+
+def test_modules_named_with_an_underscore_are_not_workloads(fresh_registry, tmp_path, monkeypatch):
+    (tmp_path / "_helpers.py").write_text("VALUE = 1\n")  # no workload interface at all
+    monkeypatch.setattr(workloads, "__path__", [*workloads.__path__, str(tmp_path)])
+    assert "helpers" not in " ".join(workloads.registry())
+    assert "handlers.workloads._helpers" not in sys.modules

@@ -1,7 +1,9 @@
 """The s3-keys workload against the original design's kernel, transcribed literally, and an independent method."""
 
+import subprocess
 import sys
 from itertools import islice
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,7 @@ from handlers.errors import InvalidInput
 from handlers.workloads import s3_keys
 
 sys.set_int_max_str_digits(0)
+REPO = Path(__file__).parents[2]
 
 
 def total_by_matrix_power(n: int) -> int:
@@ -158,3 +161,14 @@ def test_batches_give_the_same_partials_in_any_order_despite_resuming():
 def _fresh(batch: list[int]) -> list[int]:
     counts = list(islice(s3_keys.key_counts(), batch[-1] + 1))
     return [counts[i] for i in batch]
+
+
+def test_results_past_4300_digits_are_presented_without_any_other_module_lifting_the_limit():
+    # CPython refuses int <-> decimal conversions past 4,300 digits unless told otherwise; the workload tells it.
+    script = (
+        "from handlers.workloads import s3_keys as w; p = w.parse(5000, {}); "
+        "print(w.present(w.combine([w.compute([4998], p), w.compute([4999], p)]), p)['digits'])"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 4300

@@ -23,6 +23,10 @@ def test_combine_is_associative_over_any_grouping():
     assert sum_squares.combine(partials) == sum_squares.combine([sum_squares.combine(partials[:2]), *partials[2:]])
 
 
-def test_compute_refuses_an_item_outside_the_job():
-    with pytest.raises(InvalidInput, match="at most 4"):
-        sum_squares.compute([5], sum_squares.parse(5, {}))
+@pytest.mark.parametrize(
+    ("item", "message"), [(5, "^item must be at most 4, got 5$"), (-1, "^item must be at least 0")]
+)
+def test_compute_refuses_an_item_outside_the_job(item, message):
+    with pytest.raises(InvalidInput, match=message):
+        sum_squares.compute([item], sum_squares.parse(5, {}))
+    assert sum_squares.compute([0, 4], sum_squares.parse(5, {})) == "16"
