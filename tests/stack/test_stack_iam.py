@@ -5,11 +5,14 @@ Expected ARNs are written out here from the mock account (Region, account id, na
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 from mock_cloud import ACCOUNT, BUCKET_SUFFIX, REGION, Deployment, deploy
+
+from infra import iam
 
 BUCKET = "hpc-results" + BUCKET_SUFFIX
 MACHINE = "hpc-dev"
@@ -206,3 +209,10 @@ def test_no_statement_allows_a_wildcard_except_the_unscopable_actions(deployment
             if "*" in resources:
                 assert resources == ["*"], f"{attached.name}: '*' mixed with scoped resources"
                 assert set(actions) <= UNSCOPABLE_ACTIONS, f"{attached.name}: {actions} granted on '*'"
+
+
+def test_the_account_every_arn_is_built_from_is_fixed_once_made():
+    account = iam.Account(partition="aws", region=REGION, id=ACCOUNT)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        account.id = "999999999999"  # type: ignore[misc]
+    assert iam.state_machine_arn(account, MACHINE) == f"{STATES}:stateMachine:{MACHINE}"

@@ -6,6 +6,7 @@ checks every JSONPath. `make setup` runs `npm ci`; without node_modules those te
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -14,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from asl.definition import Functions, build_definition
+from asl.definition import ITEMS_PREFIX, RESULTS_PREFIX, Functions, build_definition, definition_json
+from handlers import start
 from hpc.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -274,3 +276,25 @@ def test_asl_validator_rejects_a_broken_definition(breaking: Any, tmp_path: Path
     breaking(broken)
     # WHEN validated THEN the validator refuses it, so its acceptance above means something
     assert asl_validator(broken, tmp_path).returncode != 0
+
+
+def test_the_deployed_definition_is_the_built_one_as_indented_json():
+    text = definition_json(FUNCTIONS, BUCKET, Settings(max_items_per_batch=2))
+    assert json.loads(text) == definition(Settings(max_items_per_batch=2))
+    assert text.startswith('{\n  "Comment": ')  # readable in the Step Functions console
+
+
+def test_function_names_are_fixed_once_built():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        FUNCTIONS.start = "another"  # type: ignore[misc]
+
+
+def test_the_prefixes_the_stack_scopes_are_where_the_functions_write(tmp_path, monkeypatch):
+    # IAM (infra/iam.py) and the bucket's expiry rules are scoped to these prefixes: the start function must write
+    # its item list under the first and name the Map's results prefix under the second.
+    monkeypatch.setenv("HPC_LOCAL_STORE", str(tmp_path))
+    monkeypatch.setenv("RESULTS_BUCKET", BUCKET)
+    output = start.handler({"input": {"size": 2}, "execution": "exec-7"}, None)
+    assert (ITEMS_PREFIX, RESULTS_PREFIX) == ("items", "results")
+    assert output["items"]["Key"] == f"{ITEMS_PREFIX}/exec-7.json"
+    assert output["results_prefix"] == f"{RESULTS_PREFIX}/exec-7"

@@ -80,3 +80,11 @@ def test_the_largest_options_are_accepted():
 def test_bad_options_are_refused(options, message):
     with pytest.raises(InvalidInput, match=message):
         monte_carlo_pi.parse(3, options)
+
+
+@pytest.mark.parametrize(
+    ("item", "message"), [(-1, "^item must be at least 0, got -1$"), (3, "^item must be at most 2")]
+)
+def test_compute_refuses_an_item_outside_the_job(item, message):
+    with pytest.raises(InvalidInput, match=message):
+        monte_carlo_pi.compute([item], monte_carlo_pi.parse(3, {"samples_per_item": 10}))
