@@ -274,6 +274,7 @@ class Score:
     timeout: int = 0
     survived: list[Mutant] | None = None
     equivalent: list[Mutant] | None = None
+    broken: bool = False  # its tests failed without a mutant: no score
 
     @property
     def sampled(self) -> int:
@@ -290,11 +291,16 @@ def mutate_file(root: Path, path: str, per_file: int, *, verbose: bool) -> Score
     original = (root / path).read_text()
     everything = candidates(path, original)
     chosen = sample(everything, per_file)
-    status, baseline = run_tests(root, tests, limit=600)
-    if status != "passed":
-        raise SystemExit(f"{path}: the tests {' '.join(tests)} do not pass unmutated ({status}); fix that first")
-    limit = max(60.0, 10 * baseline)
     score = Score(path, len(everything), survived=[], equivalent=[])
+    for _ in range(2):  # a second chance: a loaded machine can fail a timing-sensitive test once
+        status, baseline = run_tests(root, tests, limit=600)
+        if status == "passed":
+            break
+    else:
+        print(f"{path}: its tests {' '.join(tests)} fail unmutated ({status}): not scored", flush=True)
+        score.broken = True
+        return score
+    limit = max(60.0, 10 * baseline)
     try:
         for number, mutant in enumerate(chosen, 1):
             (root / path).write_text(mutant.text)
@@ -321,6 +327,9 @@ def report(scores: list[Score], command: str) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scores:
+        if s.broken:
+            rows.append(f"| `{s.path}` | {s.candidates} | - | - | - | - | - | its tests fail unmutated |")
+            continue
         rows.append(
             f"| `{s.path}` | {s.candidates} | {s.sampled} | {s.caught} | {s.timeout} | {len(s.survived or [])} "
             f"| {len(s.equivalent or [])} | {s.percent:.1f}% |"
