@@ -297,7 +297,8 @@ def mutate_file(root: Path, path: str, per_file: int, *, verbose: bool) -> Score
         if status == "passed":
             break
     else:
-        print(f"{path}: its tests {' '.join(tests)} fail unmutated ({status}): not scored", flush=True)
+        tail = Path(f"{root}.log").read_text(errors="replace")[-2000:]
+        print(f"{path}: its tests {' '.join(tests)} fail unmutated ({status}): not scored\n{tail}", flush=True)
         score.broken = True
         return score
     limit = max(60.0, 10 * baseline)

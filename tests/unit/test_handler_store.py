@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -27,13 +29,15 @@ def test_local_put_replaces_an_object_whole_and_leaves_no_temporary(tmp_path):
 
 
 def test_local_open_of_a_missing_object_is_object_missing(tmp_path):
-    with pytest.raises(ObjectMissing, match=f"^b/nope does not exist in the local store {tmp_path}$"):
+    with pytest.raises(ObjectMissing, match=f"^s3://b/nope does not exist in the local store {tmp_path}$"):
         LocalStore(tmp_path).open("b", "nope")
 
 
-@pytest.mark.parametrize("key", ["../../outside", "a/../../../outside", "/tmp/outside"])
-def test_a_key_escaping_the_local_store_is_refused(tmp_path, key):
-    with pytest.raises(ValueError, match=f"^key {key!r} escapes the local store$"):
+@pytest.mark.parametrize("key", ["../../outside", "a/../../../outside", "/tmp/outside", "../other-bucket/k"])
+def test_a_key_escaping_the_local_store_or_its_bucket_is_refused(tmp_path, key):
+    with pytest.raises(
+        ValueError, match=f"^bucket 'b' and key {re.escape(repr(key))} must stay inside the local store$"
+    ):
         LocalStore(tmp_path / "root").put("b", key, b"x")
     assert not (tmp_path / "outside").exists()
 
