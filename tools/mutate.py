@@ -93,7 +93,8 @@ def candidates(path: str, source: str) -> list[Mutant]:
         if id(node) in declarations:
             continue  # a Protocol only declares an interface for the type checker: nothing in it runs
         start = offsets[node.lineno - 1] + _column(lines[node.lineno - 1], node.col_offset)
-        end = offsets[node.end_lineno - 1] + _column(lines[node.end_lineno - 1], node.end_col_offset)  # type: ignore[operator]
+        end_line, end_column = node.end_lineno or node.lineno, node.end_col_offset or 0
+        end = offsets[end_line - 1] + _column(lines[end_line - 1], end_column)
         original = source[start:end]
         text = source[:start] + replacement + source[end:]
         try:
@@ -113,7 +114,7 @@ def _one_line(text: str) -> str:
     return flat if len(flat) <= 80 else flat[:77] + "..."
 
 
-def _mutations(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str]]:
+def _mutations(tree: ast.Module) -> Iterator[tuple[ast.stmt | ast.expr, str, str]]:
     """(node to replace, enclosing definition, replacement text) for every mutation point, in source order."""
     for node, where in _walk(tree, "<module>"):
         if isinstance(node, ast.stmt) and not _is_docstring(node) and not isinstance(node, ast.Pass):
@@ -155,7 +156,7 @@ def _walk(node: ast.AST, where: str) -> Iterator[tuple[ast.AST, str]]:
         for child in value if isinstance(value, list) else [value]:
             if isinstance(child, ast.AST):
                 named = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                inner = f"{where}.{child.name}" if named else where  # type: ignore[union-attr]
+                inner = f"{where}.{getattr(child, 'name', '')}" if named else where
                 yield child, inner.removeprefix("<module>.")
                 yield from _walk(child, inner)
 
