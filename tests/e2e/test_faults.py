@@ -212,24 +212,31 @@ def ignores_sigint(pid: int) -> bool:
     return bool(int(mask, 16) & (1 << (signal.SIGINT - 1)))
 
 
+SLOW_JOB = {"workload": "monte-carlo-pi", "size": 4, "samples_per_item": 10_000_000}  # seconds an item
+
+
+def start_slow_run(*options: str, **popen: Any) -> tuple[subprocess.Popen, list[int]]:
+    """`hpc run` of SLOW_JOB on two workers, returned once both workers are up (they ignore SIGINT, so only the
+    parent handles a signal), with their pids."""
+    command = [sys.executable, "-m", "hpc.cli", "run", "--input", json.dumps(SLOW_JOB), "--set", "maxItemsPerBatch=1"]
+    command += ["--workers", "2", *options]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    deadline = time.monotonic() + HANG_SECONDS
+    workers: list[int] = []
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = [pid for pid in children(process.pid) if ignores_sigint(pid)]
+        if len(workers) == 2:
+            return process, workers
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise AssertionError(f"the run should have started two workers, found {workers}")
+
+
 def test_ctrl_c_stops_the_run_and_its_workers(tmp_path: Path):
     # GIVEN `hpc run` on items that take seconds each, in its own process group as a terminal would run it
-    job = {"workload": "monte-carlo-pi", "size": 4, "samples_per_item": 10_000_000}
-    command = [sys.executable, "-m", "hpc.cli", "run", "--input", json.dumps(job), "--set", "maxItemsPerBatch=1"]
-    command += ["--workers", "2", "--store", str(tmp_path)]
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    process, workers = start_slow_run("--store", str(tmp_path), start_new_session=True)
     try:
-        # ... once both workers are up (they ignore SIGINT, so the parent handles Ctrl-C alone)
-        deadline = time.monotonic() + HANG_SECONDS
-        workers: list[int] = []
-        while time.monotonic() < deadline and process.poll() is None:
-            workers = [pid for pid in children(process.pid) if ignores_sigint(pid)]
-            if len(workers) == 2:
-                break
-            time.sleep(0.05)
-        assert len(workers) == 2, "the run should have started two workers"
         # WHEN the terminal sends Ctrl-C to the process group
         os.killpg(process.pid, signal.SIGINT)
         stdout, stderr = process.communicate(timeout=HANG_SECONDS)
@@ -247,22 +254,8 @@ def test_ctrl_c_stops_the_run_and_its_workers(tmp_path: Path):
 
 def test_sigterm_stops_the_run_and_its_workers_and_removes_the_temporary_folder(tmp_path: Path):
     # GIVEN `hpc run` without --store (its files in a temporary folder, here under tmp_path) on items taking seconds
-    job = {"workload": "monte-carlo-pi", "size": 4, "samples_per_item": 10_000_000}
-    command = [sys.executable, "-m", "hpc.cli", "run", "--input", json.dumps(job), "--set", "maxItemsPerBatch=1"]
-    command += ["--workers", "2"]
-    environment = {**os.environ, "TMPDIR": str(tmp_path)}
-    process = subprocess.Popen(
-        command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    process, workers = start_slow_run(env={**os.environ, "TMPDIR": str(tmp_path)})
     try:
-        deadline = time.monotonic() + HANG_SECONDS
-        workers: list[int] = []
-        while time.monotonic() < deadline and process.poll() is None:
-            workers = [pid for pid in children(process.pid) if ignores_sigint(pid)]
-            if len(workers) == 2:
-                break
-            time.sleep(0.05)
-        assert len(workers) == 2, "the run should have started two workers"
         assert [path.name[:8] for path in tmp_path.iterdir()] == ["hpc-run-"]  # the run's temporary folder
         # WHEN SIGTERM is sent to the command alone, as `timeout` and `kill` do
         process.send_signal(signal.SIGTERM)
