@@ -154,11 +154,18 @@ def original_compute_seconds(items: Iterable[int]) -> float:
 
 def estimate_report(job: dict[str, Any], settings: Settings, prices: Prices) -> str:
     """The printed estimate: this configuration beside the original design's, then the prices and assumptions."""
-    from handlers.workloads import get, params_for
+    from handlers.errors import InvalidInput
+    from handlers.workloads import get, params_for, sources
     from hpc.requirements import check_installed
 
     workload = get(job.get("workload", "s3-keys"))
     params = params_for(workload, job, max_items=settings.max_items)
+    if sources(workload):
+        # Its items are the data, which estimate would have to list or read to time: that is the run itself.
+        raise InvalidInput(
+            f"hpc estimate models jobs of generated items; {workload.NAME!r} reads data ({params['data']}), whose "
+            "cost depends on that data: run it on a sample locally (hpc run) to see its time"
+        )
     check_installed(job)  # the kernel is timed in this interpreter
     items = list(workload.items(params))
     size = settings.max_items_per_batch

@@ -27,7 +27,10 @@ def execute(args: argparse.Namespace) -> int:
         print(f"{name}{' (default)' if name == DEFAULT else ''}: {workload.DESCRIPTION}")
         print(f"    {'requires':<18}{', '.join(requirements_of(workload)) or 'nothing beyond Python and boto3'}")
         kinds = sources(workload)  # a data workload reads its items from "data" instead of making "size" of them
-        generic = {"data": f"where the data is: s3://bucket/key-or-prefix or a local path ({', '.join(kinds)})"}
+        generic = {
+            "data": "where the data is: s3://bucket/prefix-or-key, or locally a file or folder (required)",
+            "format": f"how to read it: {' or '.join(kinds)} (default: from the name)",
+        }
         for field, description in {
             **(generic if kinds else {"size": "number of items (required)"}),
             **workload.OPTIONS,

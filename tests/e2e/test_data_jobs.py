@@ -184,3 +184,17 @@ def test_a_bucket_the_stack_may_not_read_is_refused_naming_the_config_key(capsys
         "InvalidInput: this stack may not read s3://someone-elses/t.csv: add it to the stack config key dataBuckets"
         in err
     )
+
+
+def test_workloads_lists_the_data_field_for_data_workloads(capsys: pytest.CaptureFixture[str]):
+    assert main(["workloads"]) == 0
+    listing = capsys.readouterr().out
+    section = listing.split("object-digest:")[1].split("\n", 1)[1].split("s3-keys")[0]
+    assert "    data " in section and "size" not in section
+    assert "    size " in listing.split("sum-squares:")[1]
+
+
+def test_estimate_refuses_a_data_job_in_one_line(capsys: pytest.CaptureFixture[str]):
+    code = main(["estimate", "--input", json.dumps({"workload": "csv-stats", "data": "s3://lake/t.csv"})])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and "hpc estimate models jobs of generated items" in err and "Traceback" not in err

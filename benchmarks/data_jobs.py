@@ -1,0 +1,199 @@
+"""Data jobs through `hpc run`: csv-stats over a generated CSV of at least 1 GB, object-digest over 10,000 generated
+files, each against a single-process standard-library baseline doing the same computation on the same data
+(benchmarks/bare_data_jobs.py), interleaved: baseline, hpc, baseline, hpc, ... in one run, so the ratio survives a
+machine shared with other work (absolute times do not: the load average is printed with each figure).
+
+Reported per job: MB/s of each (data bytes / wall seconds), the speed-up (baseline wall / hpc wall; goal >= 1.6 on
+2 cores), CPU seconds of each (whole process trees), and the peak RSS of the largest single process of the run (the
+engine's parent or a worker), at two data sizes to show whether memory follows the data size. Each run's answer is
+checked against the baseline's (counts and digest exactly, means and variances to 1e-9), so a fast wrong answer
+cannot pass. Data is generated under /tmp (or --data DIR) and deleted afterwards.
+
+    python -m benchmarks.data_jobs                    # 1 GB CSV (and 256 MB for memory), 10,000 files of ~100 KB
+    python -m benchmarks.data_jobs --csv-mb 64 --small-csv-mb 16 --files 1000 --rounds 1 --no-write  # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.processes import ENVIRONMENT, HPC, load_average
+from benchmarks.report import publish
+
+BARE = Path(__file__).with_name("bare_data_jobs.py")
+GOAL = 1.6
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    peak_rss_mib: float
+    output: dict
+
+
+def measured(command: list[str]) -> Run:
+    """Run `command` under a wrapper process, so the wrapper's RUSAGE_CHILDREN is this command's process tree alone."""
+    wrapper = (
+        "import json, resource, subprocess, sys, time\n"
+        "started = time.perf_counter()\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "wall = time.perf_counter() - started\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps({'code': done.returncode, 'out': done.stdout, 'err': done.stderr[-2000:], 'wall': wall,\n"
+        "  'cpu': usage.ru_utime + usage.ru_stime, 'rss_kib': usage.ru_maxrss}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, env=ENVIRONMENT)
+    report = json.loads(done.stdout)
+    if report["code"] != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({report['code']}):\n{report['err']}")
+    return Run(report["wall"], report["cpu"], report["rss_kib"] / 1024, json.loads(report["out"]))
+
+
+def make_csv(path: Path, megabytes: int) -> int:
+    """A CSV of about `megabytes` MB: 8 numeric columns and a text one, a 10 MB block of random rows repeated."""
+    draw = random.Random(1)
+    block = "".join(
+        f"{draw.gauss(20, 5):.3f},{draw.gauss(1013, 8):.2f},{draw.uniform(0, 100):.1f},{draw.expovariate(0.1):.4f},"
+        f"{draw.uniform(1, 500):.2f},{draw.randrange(1000)},{draw.gauss(0, 1):.6f},{draw.choice(['a', 'b', 'c', ''])}\n"
+        for _ in range(150_000)
+    ).encode()
+    with path.open("wb") as out:
+        out.write(b"id,temp,pressure,humidity,speed,price,qty,score,label\n"[3:])  # no id column: rows repeat
+        written = 0
+        while written < megabytes * MB:
+            out.write(block)
+            written += len(block)
+    return path.stat().st_size
+
+
+def make_files(folder: Path, count: int, mean_bytes: int) -> int:
+    """`count` files in 100 folders, sizes around `mean_bytes`, contents from one random pool (cheap to generate)."""
+    draw = random.Random(2)
+    pool = draw.randbytes(4 * mean_bytes)
+    total = 0
+    for number in range(count):
+        size = draw.randrange(mean_bytes // 2, mean_bytes * 3 // 2)
+        start = draw.randrange(0, len(pool) - size)
+        path = folder / f"part-{number % 100:02d}" / f"object-{number:06d}.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"%d\n" % number + pool[start : start + size])
+        total += path.stat().st_size
+    return total
+
+
+def hpc_command(workload: str, data: Path, batch: int) -> list[str]:
+    job = json.dumps({"workload": workload, "data": str(data)})
+    return [str(HPC), "run", "--input", job, "--json", "--no-progress", "--set", f"maxItemsPerBatch={batch}"]
+
+
+def same_answer(workload: str, bare: dict, hpc: dict) -> None:
+    if workload == "object-digest":
+        assert (hpc["result"], hpc["objects"], hpc["bytes"], hpc["lines"]) == (
+            bare["result"],
+            bare["objects"],
+            bare["bytes"],
+            bare["lines"],
+        ), "object-digest answers differ"
+        return
+    for name, expected in bare.items():
+        got = hpc["result"][name]
+        for field in ("count", "non_numeric", "empty", "min", "max"):
+            assert got[field] == expected[field], (name, field, got[field], expected[field])
+        for field in ("mean", "variance"):
+            if expected[field] is not None:
+                assert abs(got[field] - expected[field]) <= 1e-9 * max(1.0, abs(expected[field])), (name, field)
+
+
+def compare(workload: str, data: Path, size: int, rounds: int, batch: int) -> tuple[list[Run], list[Run]]:
+    bare_runs, hpc_runs = [], []
+    for _ in range(rounds):
+        bare_runs.append(measured([sys.executable, str(BARE), workload, str(data)]))
+        hpc_runs.append(measured(hpc_command(workload, data, batch)))
+        same_answer(workload, bare_runs[-1].output, hpc_runs[-1].output)
+        print(
+            f"  {workload}: bare {size / MB / bare_runs[-1].wall:.1f} MB/s, hpc {size / MB / hpc_runs[-1].wall:.1f} "
+            f"MB/s (load {load_average()})",
+            flush=True,
+        )
+    return bare_runs, hpc_runs
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def row(title: str, size: int, bare: list[Run], hpc: list[Run]) -> str:
+    bare_wall, hpc_wall = median([r.wall for r in bare]), median([r.wall for r in hpc])
+    return (
+        f"| {title} | {size / MB:,.0f} MB | {size / MB / bare_wall:.1f} MB/s ({bare_wall:.1f} s, "
+        f"{median([r.cpu for r in bare]):.1f} s CPU) | {size / MB / hpc_wall:.1f} MB/s ({hpc_wall:.1f} s, "
+        f"{median([r.cpu for r in hpc]):.1f} s CPU) | {bare_wall / hpc_wall:.2f}x | "
+        f"{max(r.peak_rss_mib for r in hpc):.0f} MiB | {max(r.peak_rss_mib for r in bare):.0f} MiB |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.data_jobs", description=__doc__.splitlines()[0])
+    parser.add_argument("--csv-mb", type=int, default=1024, help="size of the large CSV in MB (default 1024)")
+    parser.add_argument("--small-csv-mb", type=int, default=256, help="a second CSV size, for memory (default 256)")
+    parser.add_argument("--files", type=int, default=10_000, help="files for object-digest (default 10,000)")
+    parser.add_argument("--file-kb", type=int, default=100, help="mean file size in KB (default 100)")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of object-digest (default 2)")
+    parser.add_argument("--csv-rounds", type=int, default=1, help="interleaved rounds over the large CSV (default 1)")
+    parser.add_argument("--batch", type=int, default=128, help="maxItemsPerBatch for the hpc runs (default 128)")
+    parser.add_argument("--data", type=Path, help="where to generate the data (default: a folder under /tmp)")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not rewrite RESULTS.md")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="hpc-bench-data-", dir=args.data))
+    rows = []
+    try:
+        files = root / "files"
+        files.mkdir()
+        size = make_files(files, args.files, args.file_kb * 1000)
+        rows.append(
+            row(
+                f"object-digest, {args.files:,} files",
+                size,
+                *compare("object-digest", files, size, args.rounds, args.batch),
+            )
+        )
+        for megabytes, rounds in ((args.small_csv_mb, 1), (args.csv_mb, args.csv_rounds)):
+            path = root / f"table-{megabytes}.csv"
+            size = make_csv(path, megabytes)
+            rows.append(row("csv-stats, one CSV", size, *compare("csv-stats", path, size, rounds, args.batch)))
+            path.unlink()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    body = "\n".join(
+        [
+            f"`hpc run` with maxItemsPerBatch {args.batch} (data Maps also cap a batch at 256 KiB), against "
+            "`benchmarks/bare_data_jobs.py` (one process, standard library); medians of interleaved rounds; goal: "
+            f">= {GOAL}x the baseline's MB/s on 2 cores. Load average at the end: {load_average()} (the machine is "
+            "shared; compare the columns of a row, not rows of different runs).",
+            "",
+            "| job | data | baseline | hpc run | speed-up | peak RSS, hpc (largest process) | peak RSS, baseline |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    publish(
+        "Data jobs: csv-stats and object-digest against a single-process baseline",
+        "data_jobs",
+        body,
+        write=not args.no_write,
+    )
+
+
+if __name__ == "__main__":
+    main()
