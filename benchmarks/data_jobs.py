@@ -134,13 +134,16 @@ def median(values: list[float]) -> float:
 
 
 def row(title: str, size: int, bare: list[Run], hpc: list[Run]) -> str:
+    """One table row, also printed at once, so a long benchmark stopped midway still shows what it measured."""
     bare_wall, hpc_wall = median([r.wall for r in bare]), median([r.wall for r in hpc])
-    return (
+    line = (
         f"| {title} | {size / MB:,.0f} MB | {size / MB / bare_wall:.1f} MB/s ({bare_wall:.1f} s, "
         f"{median([r.cpu for r in bare]):.1f} s CPU) | {size / MB / hpc_wall:.1f} MB/s ({hpc_wall:.1f} s, "
         f"{median([r.cpu for r in hpc]):.1f} s CPU) | {bare_wall / hpc_wall:.2f}x | "
         f"{max(r.peak_rss_mib for r in hpc):.0f} MiB | {max(r.peak_rss_mib for r in bare):.0f} MiB |"
     )
+    print(line, flush=True)
+    return line
 
 
 def main() -> None:
