@@ -65,12 +65,17 @@ def _summary(column: list[float], non_numeric: int, empty: int) -> Column:
     count = len(column)
     mean = math.fsum(column) / count if count else 0.0
     m2 = math.fsum((value - mean) ** 2 for value in column)
+    return _column(count, mean, m2, column, non_numeric, empty)
+
+
+def _column(count: int, mean: float, m2: float, values: list[float], non_numeric: int, empty: int) -> Column:
+    """A column's partial; its min and max come from `values` (the numbers, or the merged parts' extremes)."""
     return {
         "count": count,
         "mean": mean,
         "m2": m2,
-        "min": min(column) if count else None,
-        "max": max(column) if count else None,
+        "min": min(values) if values else None,
+        "max": max(values) if values else None,
         "non_numeric": non_numeric,
         "empty": empty,
     }
@@ -101,17 +106,8 @@ def _merge(a: Column, b: Column) -> Column:
         delta = b["mean"] - a["mean"]
         mean = a["mean"] + delta * b["count"] / count
         m2 = a["m2"] + b["m2"] + delta * delta * a["count"] * b["count"] / count
-    bounds = [bound for bound in (a["min"], b["min"]) if bound is not None]
-    tops = [top for top in (a["max"], b["max"]) if top is not None]
-    return {
-        "count": count,
-        "mean": mean,
-        "m2": m2,
-        "min": min(bounds) if bounds else None,
-        "max": max(tops) if tops else None,
-        "non_numeric": a["non_numeric"] + b["non_numeric"],
-        "empty": a["empty"] + b["empty"],
-    }
+    extremes = [value for value in (a["min"], a["max"], b["min"], b["max"]) if value is not None]
+    return _column(count, mean, m2, extremes, a["non_numeric"] + b["non_numeric"], a["empty"] + b["empty"])
 
 
 def present(partial: dict[str, Column], params: dict[str, Any]) -> dict[str, Any]:
