@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import random
-from fractions import Fraction
 from typing import Any
 
 from handlers.errors import InvalidInput
@@ -110,6 +109,8 @@ def combine(partials: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def present(partial: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    from fractions import Fraction  # here: the registry imports every workload at each `hpc run`
+
     paths = int(partial["paths"])
     s = {key: Fraction(int(partial[key], 16), UNIT) for key in SUMS}
     # Centred sums of squares and products, exact: n Var and n Cov of the sample.

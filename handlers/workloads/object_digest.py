@@ -15,8 +15,6 @@ about 150 bytes each, which the sum function holds while it reduces).
 
 from __future__ import annotations
 
-import hashlib
-import heapq
 from typing import Any
 
 from handlers import datasets
@@ -51,6 +49,8 @@ def compute(items: list[Any], params: dict[str, Any]) -> dict[str, list[Entry]]:
 
 def digest(objects: Store, bucket: str, key: str, listed_size: int) -> Entry:
     """[key, SHA-256 hex, bytes, lines] of one object, streamed."""
+    import hashlib  # here, not at the top: the registry imports every workload at each `hpc run`
+
     sha = hashlib.sha256()
     size = lines = 0
     stream = objects.open(bucket, key)
@@ -69,12 +69,16 @@ def digest(objects: Store, bucket: str, key: str, listed_size: int) -> Entry:
 
 
 def combine(partials: list[dict[str, list[Entry]]]) -> dict[str, list[Entry]]:
+    import heapq
+
     # Each partial is sorted by key, so a k-way merge keeps the whole sorted at the cost of one pass.
     return {"objects": list(heapq.merge(*(partial["objects"] for partial in partials), key=lambda entry: entry[0]))}
 
 
 def present(partial: dict[str, list[Entry]], params: dict[str, Any]) -> dict[str, Any]:
     entries = partial["objects"]
+    import hashlib
+
     listing = hashlib.sha256()
     for key, hex_digest, _, _ in entries:
         listing.update(f"{hex_digest}  {key}\n".encode())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from hpc.engine.intrinsics.family import Function
@@ -10,6 +9,8 @@ from hpc.engine.intrinsics.syntax import Call
 
 
 def _uuid(call: Call, values: list[Any]) -> str:
+    import uuid  # here: uuid imports platform, and few definitions call States.UUID
+
     return str(uuid.uuid4())
 
 

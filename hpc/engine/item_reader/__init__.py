@@ -13,15 +13,18 @@ anything the engine does not emulate is refused naming the field.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from hpc.engine import checks
-from hpc.engine.item_reader import csv_rows, json_array, json_lines, listing
 from hpc.engine.item_reader.objects import S3_GET_OBJECT, S3_LIST_OBJECTS
 
-_BY_INPUT_TYPE = {"JSON": json_array, "JSONL": json_lines, "CSV": csv_rows}
+# Each source's module is imported when a reader of its kind is first checked, so a run pays only for the sources
+# its definition uses (csv, hashlib...), and a definition without an ItemReader for none.
+_BY_INPUT_TYPE = {"JSON": "json_array", "JSONL": "json_lines", "CSV": "csv_rows"}
+_LISTING = "listing"
 
 
 def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store_root: Path) -> Iterator[Any]:
@@ -51,5 +54,7 @@ def check(reader: Any, where: str) -> None:
 
 def _source(reader: dict[str, Any]) -> Any:
     if reader.get("Resource") == S3_LIST_OBJECTS:
-        return listing
-    return _BY_INPUT_TYPE[reader.get("ReaderConfig", {}).get("InputType")]
+        name = _LISTING
+    else:
+        name = _BY_INPUT_TYPE[reader.get("ReaderConfig", {}).get("InputType")]
+    return importlib.import_module(f"{__name__}.{name}")

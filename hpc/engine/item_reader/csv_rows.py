@@ -11,7 +11,6 @@ field the csv parser cannot read fails the Map naming the object and the line.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,8 @@ def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store
 
 
 def _rows(stream: Any, name: str, config: dict[str, Any]) -> Iterator[dict[str, str]]:
+    import csv  # here: every definition with a CSV reader is checked at start-up, few runs read one
+
     csv.field_size_limit(MAX_FIELD_CHARS)
     records = csv.reader(
         decoded_lines(stream, name),

@@ -12,7 +12,6 @@ MaxItems. An empty prefix is a Map over no items, as in AWS; a missing bucket fa
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +49,8 @@ def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store
 
 
 def entry(key: str, stat: os.stat_result) -> dict[str, Any]:
+    import hashlib  # here: a run without a listing reader never pays for it
+
     identity = f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}".encode()
     return {
         "Etag": f'"{hashlib.md5(identity, usedforsecurity=False).hexdigest()}"',

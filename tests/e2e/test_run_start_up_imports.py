@@ -1,0 +1,46 @@
+"""`hpc run` of the default job imports only what a local run of it uses: start-up is most of a small run's time.
+
+Each module below was once imported by every run and is now imported only by the runs that use it (a workload that
+declares REQUIREMENTS, a listing or CSV reader that reads, States.UUID, PyYAML for a stack file outside the plain
+form, a report, a cloud run...). A new eager import of any of them fails here, naming it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from command import REPO
+
+NOT_AT_START_UP = (
+    "packaging",  # the requirements check, for a workload that declares none
+    "importlib.metadata",
+    "hashlib",  # the listing reader's ETags, object-digest's hashes
+    "csv",  # the CSV reader, which every definition declares but the default job does not read
+    "fractions",  # asian-option's exact present()
+    "heapq",  # object-digest's merge
+    "jsonata",
+    "jsonpath_ng",
+    "yaml",
+    "boto3",
+    "botocore",
+    "matplotlib",
+    "numpy",
+    "hpc.report",
+    "hpc.cloud",
+    "hpc.estimate",
+)
+
+
+def test_a_local_run_of_the_default_job_imports_none_of_what_it_does_not_use():
+    code = (
+        "import sys\n"
+        "from hpc.cli import main\n"
+        "status = main(['run', '--size', '8', '--no-progress'])\n"
+        f"print(status, sorted(m for m in {NOT_AT_START_UP!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
