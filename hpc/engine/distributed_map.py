@@ -36,6 +36,7 @@ from hpc.engine.map_child import FAILED, SUCCEEDED, ChildNames, ChildRunner, pen
 from hpc.engine.map_items import Child, ChildInputs, ItemCount
 from hpc.engine.spans import ChildSpan
 from hpc.engine.tolerance import EXCEEDED_CAUSE, Threshold
+from hpc.engine.uuids import uuid_text
 from hpc.progress import MapProgress
 
 PROGRESS_INTERVAL_SECONDS = 0.1
@@ -116,7 +117,7 @@ class _MapRun:
                 "PENDING": spool.records(PENDING),
             }
             key = result_writer.write_results(
-                store_root, bucket, prefix, str(self.names.map_run_uuid), self.names.map_run_arn, records
+                store_root, bucket, prefix, uuid_text(self.names.map_run_uuid), self.names.map_run_arn, records
             )
         self._raise_if_exceeded()
         return {"MapRunArn": self.names.map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from hpc.engine.distributed_map import Arns, DistributedMap, MapEnvironment, Map
 from hpc.engine.errors import EngineFault, InvalidExecutionInput, InvalidName, StatesError
 from hpc.engine.interpreter import Execution, Interpreter, Runtime
 from hpc.engine.spans import ChildSpan
+from hpc.engine.uuids import random_uuid
 from hpc.engine.validation import validate, with_query_language
 
 # StartExecution's rule: 1-80 characters, no whitespace, brackets, wildcards, these specials, or control characters.
@@ -88,7 +88,7 @@ class LocalEngine:
         """Execute once; FAILED results carry the Step Functions error and cause. Ctrl-C stops workers and re-raises.
         `on_child` receives a ChildSpan for every finished Map child (when and on which worker it ran)."""
         execution_input = _checked_input(input)
-        name = name if name is not None else str(uuid.uuid4())
+        name = name if name is not None else random_uuid()
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise InvalidName(
                 f"execution name {name!r} must be 1-80 characters without whitespace, brackets, wildcards, "

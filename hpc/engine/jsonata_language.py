@@ -21,11 +21,11 @@ from __future__ import annotations
 import json
 import random
 import re
-import uuid
 from functools import lru_cache
 from typing import Any
 
 from hpc.engine.errors import InvalidDefinition, StatesError
+from hpc.engine.uuids import random_uuid
 
 _EXPRESSION = re.compile(r"\{%(.*)%\}", re.DOTALL)
 NAME = "JSONata"
@@ -156,7 +156,7 @@ def _random(seed: Any = None) -> float:
 
 
 def _uuid() -> str:
-    return str(uuid.uuid4())
+    return random_uuid()
 
 
 def _parse(text: Any) -> Any:

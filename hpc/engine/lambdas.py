@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import random
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +33,7 @@ from typing import Any
 
 from hpc.engine import limits
 from hpc.engine.errors import InvalidDefinition, StatesError
+from hpc.engine.uuids import random_uuid, uuid_text
 
 Handler = Callable[[Any, Any], Any]
 DEFAULT_TIMEOUT_MS = 900_000
@@ -57,11 +56,7 @@ def resolve(entry_point: str) -> Handler:
 
 def request_id() -> str:
     """A random (version 4) UUID as text, as uuid.uuid4() makes it, without building a UUID object each invoke."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    text = raw.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return random_uuid()
 
 
 @dataclass
@@ -101,7 +96,7 @@ def not_found(function: str) -> StatesError:
     return StatesError(
         "Lambda.ResourceNotFoundException",
         f"Function not found: {function} (Service: AWSLambda; Status Code: 404; "
-        f"Error Code: ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)",
+        f"Error Code: ResourceNotFoundException; Request ID: {random_uuid()}; Proxy: null)",
     )
 
 
@@ -181,7 +176,7 @@ def integration_result_size(invocation: Invocation) -> int:
 
 @lru_cache(maxsize=32)
 def _metadata_size(content_length_digits: int) -> int:
-    sample = Invocation(None, str(uuid.UUID(int=0)), 10 ** (content_length_digits - 1))
+    sample = Invocation(None, uuid_text(0), 10 ** (content_length_digits - 1))
     return len(_compact(integration_result(sample)).encode()) - len("null")
 
 

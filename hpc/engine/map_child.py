@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Any
 
-from hpc.engine import limits, pool
+from hpc.engine import limits, pool, uuids
 from hpc.engine.errors import StatesError
 from hpc.engine.interpreter import Execution, Interpreter, Runtime, timestamp
 from hpc.engine.map_items import Child, ChildInputs
@@ -29,19 +28,17 @@ class ChildNames:
     """Names and ARNs of a Map Run and its children."""
 
     def __init__(self, arn_base: Any, machine: str, label: str) -> None:
-        self.map_run_uuid = uuid.uuid4()
-        self.map_run_arn = f"{arn_base('mapRun')}:{machine}/{label}:{self.map_run_uuid}"
+        self.map_run_uuid = uuids.random_uuid_int()
+        self.map_run_arn = f"{arn_base('mapRun')}:{machine}/{label}:{uuids.uuid_text(self.map_run_uuid)}"
         self.machine_name = f"{machine}/{label}"
         self.machine_arn = f"{arn_base('stateMachine')}:{self.machine_name}"
         self.arn_prefix = f"{arn_base('execution')}:{self.machine_name}:"
-        self._random = self.map_run_uuid.int
 
     def child_name(self, child: int) -> str:
         # A UUID per child, unique within the Map Run: its random UUID with the child's index folded into the low
         # bits (the version nibble is untouched while child < 2**76). Not uuid3: hashing would import hashlib/OpenSSL
         # in every worker; and formatted directly, as uuid.UUID(int=...) costs microseconds a child.
-        text = f"{self._random ^ child:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        return uuids.uuid_text(self.map_run_uuid ^ child)
 
 
 class ChildRunner:

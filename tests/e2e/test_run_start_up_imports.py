@@ -17,6 +17,7 @@ NOT_AT_START_UP = (
     "importlib.metadata",
     "hashlib",  # the listing reader's ETags, object-digest's hashes
     "csv",  # the CSV reader, which every definition declares but the default job does not read
+    "uuid",  # and the platform module it imports: engine UUIDs are formatted by hpc.engine.uuids
     "fractions",  # asian-option's exact present()
     "heapq",  # object-digest's merge
     "jsonata",

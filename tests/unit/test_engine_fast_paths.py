@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpc.engine import lambdas, limits
+from hpc.engine import lambdas, limits, uuids
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
@@ -41,3 +41,16 @@ def test_request_ids_are_version_4_uuids():
     for text in list(ids)[:50]:
         parsed = uuid.UUID(text)
         assert (str(parsed), parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_uuid_text_is_how_the_uuid_module_writes_the_same_number(value):
+    assert uuids.uuid_text(value) == str(uuid.UUID(int=value))
+
+
+def test_random_uuid_numbers_are_version_4_and_differ():
+    numbers = {uuids.random_uuid_int() for _ in range(1000)}
+    assert len(numbers) == 1000
+    for number in list(numbers)[:50]:
+        parsed = uuid.UUID(int=number)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)

@@ -6,12 +6,11 @@ from typing import Any
 
 from hpc.engine.intrinsics.family import Function
 from hpc.engine.intrinsics.syntax import Call
+from hpc.engine.uuids import random_uuid
 
 
 def _uuid(call: Call, values: list[Any]) -> str:
-    import uuid  # here: uuid imports platform, and few definitions call States.UUID
-
-    return str(uuid.uuid4())
+    return random_uuid()
 
 
 FUNCTIONS = {"States.UUID": Function((0, 0), _uuid)}
