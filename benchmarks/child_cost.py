@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 
-from benchmarks.processes import HPC, load_average, timed
+from benchmarks.processes import HPC, commit_of, load_average, timed
 from benchmarks.report import publish
 
 GOAL_US = 25.0
@@ -34,12 +33,6 @@ def run(size: int, source: str | None = None) -> float:
     return done.cpu
 
 
-def _commit(checkout: str) -> str:
-    return subprocess.run(
-        ["git", "-C", checkout, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", type=int, default=10_000)
@@ -48,7 +41,10 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/RESULTS.md alone")
     parser.add_argument("--before", metavar="DIR", help="a checkout of an earlier commit, measured interleaved too")
     args = parser.parse_args()
-    sources = {"this commit": None, **({f"before: commit {_commit(args.before)}": args.before} if args.before else {})}
+    sources = {
+        "this commit": None,
+        **({f"before: commit {commit_of(args.before)}": args.before} if args.before else {}),
+    }
     cpu: dict[str, dict[int, list[float]]] = {name: {args.small: [], args.large: []} for name in sources}
     for _ in range(args.repeat):
         for name, source in sources.items():

@@ -55,3 +55,10 @@ def interleaved(
         for name, done in round_.items():
             runs[name].append(done)
     return runs
+
+
+def commit_of(checkout: str) -> str:
+    """The short hash of the commit checked out in `checkout` (for a --before column's label)."""
+    return subprocess.run(
+        ["git", "-C", checkout, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
