@@ -27,6 +27,7 @@ import ast
 import contextlib
 import copy
 import importlib
+import json
 import os
 import shutil
 import signal
@@ -37,11 +38,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.mutation_targets import EQUIVALENT, TARGETS
 
 REPO = Path(__file__).resolve().parents[1]
 RECORD = REPO / "docs" / "mutation.md"
+RESULTS = REPO / "docs" / "mutation.json"  # every file's last result, so that rerunning one file updates its row
 BEGIN, END = "<!-- mutation-scores:begin -->", "<!-- mutation-scores:end -->"
 TEST_TIMEOUT_SECONDS = 20  # per test, for a mutant: a loop is found quickly (the suite's own timeout is 90 s)
 # Deleting a definition or an import only raises NameError where it is used: noise, not a question to the tests.
@@ -323,40 +326,67 @@ def mutate_file(root: Path, path: str, per_file: int, *, verbose: bool) -> Score
 # ---- reporting ----
 
 
-def report(scores: list[Score], command: str) -> str:
+def entry(score: Score, per_file: int) -> dict[str, object]:
+    """A file's result as recorded in docs/mutation.json."""
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "per_file": per_file,
+        "candidates": score.candidates,
+        "broken": score.broken,
+        "caught": score.caught,
+        "timeout": score.timeout,
+        "survived": [f"line {m.line}: {m.name}" for m in score.survived or []],
+        "equivalent": [f"line {m.line}: {m.name} -- {EQUIVALENT[m.name]}" for m in score.equivalent or []],
+    }
+
+
+def report(results: dict[str, dict[str, Any]]) -> str:
+    """The table of every recorded file, then the survivors and the equivalent mutants by name."""
     rows = [
-        "| file | candidates | sampled | caught | timeout | survived | equivalent | score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| file | scored | candidates | sampled | caught | timeout | survived | equivalent | score |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for s in scores:
-        if s.broken:
-            rows.append(f"| `{s.path}` | {s.candidates} | - | - | - | - | - | its tests fail unmutated |")
+    judged_total = killed_total = 0
+    for path, r in results.items():
+        if r["broken"]:
+            rows.append(
+                f"| `{path}` | {r['date']} | {r['candidates']} | - | - | - | - | - | its tests failed unmutated |"
+            )
             continue
+        killed, survived, equivalent = r["caught"] + r["timeout"], len(r["survived"]), len(r["equivalent"])
+        judged = killed + survived
+        judged_total, killed_total = judged_total + judged, killed_total + killed
+        percent = 100.0 * killed / judged if judged else 100.0
         rows.append(
-            f"| `{s.path}` | {s.candidates} | {s.sampled} | {s.caught} | {s.timeout} | {len(s.survived or [])} "
-            f"| {len(s.equivalent or [])} | {s.percent:.1f}% |"
+            f"| `{path}` | {r['date']} | {r['candidates']} | {judged + equivalent} | {r['caught']} | {r['timeout']} "
+            f"| {survived} | {equivalent} | {percent:.1f}% |"
         )
-    judged = sum(s.sampled - len(s.equivalent or []) for s in scores)
-    killed = sum(s.caught + s.timeout for s in scores)
-    total = 100.0 * killed / judged if judged else 100.0
-    lines = [f"`{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:", "", *rows, ""]
-    lines.append(f"All files: {killed} of {judged} non-equivalent mutants caught, {total:.1f}%.")
-    survivors = [m for s in scores for m in s.survived or []]
-    equivalents = [m for s in scores for m in s.equivalent or []]
-    if survivors:
-        lines += ["", "Survivors (behaviours no test pins yet):", ""]
-        lines += [f"- line {m.line}: {m.name}" for m in survivors]
-    if equivalents:
-        lines += ["", "Equivalent mutants sampled in this run (no behaviour can tell them apart; why):", ""]
-        lines += [f"- line {m.line}: {m.name} -- {EQUIVALENT[m.name]}" for m in equivalents]
+    overall = 100.0 * killed_total / judged_total if judged_total else 100.0
+    lines = [*rows, "", f"All files: {killed_total} of {judged_total} non-equivalent mutants caught, {overall:.1f}%."]
+    survivors = [line for r in results.values() for line in r["survived"]]
+    equivalents = [line for r in results.values() for line in r["equivalent"]]
+    lines += ["", "Survivors (behaviours no test pins yet):", ""] + [f"- {line}" for line in survivors or ["none"]]
+    lines += [
+        "",
+        "Equivalent mutants in the samples (no behaviour can tell them apart from the original), and why:",
+        "",
+    ]
+    lines += [f"- {line}" for line in equivalents or ["none"]]
     return "\n".join(lines) + "\n"
 
 
-def record(text: str) -> None:
+def record(scores: list[Score], per_file: int) -> str:
+    """Merge these files' results into docs/mutation.json and rewrite the scores section of docs/mutation.md."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.update({score.path: entry(score, per_file) for score in scores})
+    results = {path: results[path] for path in TARGETS if path in results}
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    text = report(results)
     document = RECORD.read_text()
     head, rest = document.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     RECORD.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", help=f"core files to mutate (default: all {len(TARGETS)} in TARGETS)")
     parser.add_argument("--per-file", type=int, default=30, help="mutants sampled per file (default 30)")
     parser.add_argument("--list", action="store_true", help="print the sampled mutants without running them")
-    parser.add_argument("--record", action="store_true", help=f"write the scores into {RECORD.relative_to(REPO)}")
+    parser.add_argument(
+        "--record", action="store_true", help=f"merge the scores into {RESULTS.name} and {RECORD.relative_to(REPO)}"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the final report")
     options = parser.parse_args(argv)
     unknown = [path for path in options.files if path not in TARGETS]
@@ -388,11 +420,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
         Path(f"{root}.log").unlink(missing_ok=True)
-    command = "python -m tools.mutate " + " ".join([*options.files, f"--per-file {options.per_file}"])
-    text = report(scores, command)
-    print(text)
     if options.record:
-        record(text)
+        print(record(scores, options.per_file))
+    else:
+        print(report({score.path: entry(score, options.per_file) for score in scores}))
     return 0
 
 

@@ -11,37 +11,45 @@ UNIT = "tests/unit"
 EXECUTION = "tests/execution"
 SUM_LOCAL = [f"{UNIT}/test_handler_sum.py", "-k", "not s3]"]  # the local store: the same code paths, without moto
 
+CONTRACT = f"{UNIT}/test_workload_contract.py"
+MAP = [
+    f"{EXECUTION}/test_engine_map.py",
+    f"{EXECUTION}/test_engine_map_errors.py",
+    f"{EXECUTION}/test_engine_result_writer_memory.py",
+    f"{EXECUTION}/test_engine_faults.py",
+    f"{EXECUTION}/test_engine_child_spans.py",
+    f"{EXECUTION}/test_engine_state_kinds.py",
+    f"{EXECUTION}/test_engine_jsonata_variables.py",
+    f"{UNIT}/test_map_streaming.py",
+    "-k",
+    "not sigint",  # a whole engine process interrupted: slow, and timing-sensitive on a loaded machine
+]
+
 TARGETS: dict[str, list[str]] = {
-    "handlers/inputs.py": [f"{UNIT}/test_inputs.py", f"{UNIT}/test_handler_compute.py"],
+    "handlers/inputs.py": [f"{UNIT}/test_inputs.py", f"{UNIT}/test_inputs_integer_items.py", CONTRACT],
     "handlers/compute.py": [f"{UNIT}/test_handler_compute.py"],
-    "handlers/start.py": [f"{UNIT}/test_handler_start.py"],
-    "handlers/sum.py": SUM_LOCAL,
+    "handlers/start.py": [f"{UNIT}/test_handler_start.py", f"{UNIT}/test_datasets.py"],
+    "handlers/datasets.py": [f"{UNIT}/test_datasets.py", f"{UNIT}/test_handler_start.py"],
+    "handlers/sum.py": [*SUM_LOCAL[:1], f"{UNIT}/test_sum_missing_file_under_its_policy.py", *SUM_LOCAL[1:]],
+    "handlers/coverage.py": SUM_LOCAL,
     "handlers/results.py": [f"{UNIT}/test_results_reader.py", *SUM_LOCAL],
     "handlers/store.py": [f"{UNIT}/test_handler_store.py", f"{UNIT}/test_handler_start.py"],
     "handlers/environment.py": [f"{UNIT}/test_handler_environment.py"],
-    "handlers/workloads/__init__.py": [
-        f"{UNIT}/test_workload_registry.py",
-        f"{UNIT}/test_workload_contract.py",
-        f"{UNIT}/test_handler_start.py",
-    ],
-    "handlers/workloads/s3_keys.py": [f"{UNIT}/test_workload_s3_keys.py", f"{UNIT}/test_workload_contract.py"],
-    "handlers/workloads/sum_squares.py": [f"{UNIT}/test_workload_sum_squares.py", f"{UNIT}/test_workload_contract.py"],
-    "handlers/workloads/monte_carlo_pi.py": [
-        f"{UNIT}/test_workload_monte_carlo_pi.py",
-        f"{UNIT}/test_workload_contract.py",
-    ],
+    "handlers/workloads/__init__.py": [f"{UNIT}/test_workload_registry.py", CONTRACT, f"{UNIT}/test_handler_start.py"],
+    "handlers/workloads/s3_keys.py": [f"{UNIT}/test_workload_s3_keys.py", CONTRACT],
+    "handlers/workloads/sum_squares.py": [f"{UNIT}/test_workload_sum_squares.py", CONTRACT],
+    "handlers/workloads/monte_carlo_pi.py": [f"{UNIT}/test_workload_monte_carlo_pi.py", CONTRACT],
+    "handlers/workloads/asian_option.py": [f"{UNIT}/test_workload_asian_option.py", CONTRACT],
+    "handlers/workloads/csv_stats.py": [f"{UNIT}/test_workload_csv_stats.py", CONTRACT],
+    "handlers/workloads/object_digest.py": [f"{UNIT}/test_workload_object_digest.py", CONTRACT],
     "asl/definition.py": [f"{UNIT}/test_definition.py"],
     "asl/retry.py": [f"{UNIT}/test_definition.py"],
     "infra/iam.py": ["tests/stack/test_stack_iam.py"],
-    "hpc/engine/distributed_map.py": [
-        f"{EXECUTION}/test_engine_map.py",
-        f"{EXECUTION}/test_engine_map_errors.py",
-        f"{EXECUTION}/test_engine_result_writer_memory.py",
-        f"{EXECUTION}/test_engine_faults.py",
-        "-k",
-        "not sigint",  # a whole engine process interrupted: slow, and timing-sensitive on a loaded machine
-    ],
-    "hpc/engine/map_settings.py": [f"{EXECUTION}/test_engine_state_kinds.py", f"{EXECUTION}/test_engine_map.py"],
+    "hpc/engine/distributed_map.py": MAP,
+    "hpc/engine/map_child.py": MAP,
+    "hpc/engine/map_items.py": MAP,
+    "hpc/engine/map_settings.py": MAP,
+    "hpc/engine/tolerance.py": MAP,
     "hpc/engine/result_writer.py": [
         f"{EXECUTION}/test_engine_result_writer_memory.py",
         f"{EXECUTION}/test_engine_map.py",
