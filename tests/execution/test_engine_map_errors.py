@@ -4,6 +4,7 @@ output, the tolerance named in its cause, and a worker process lost between chil
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from test_engine_map import map_state, result_files
@@ -93,8 +94,23 @@ def test_a_worker_lost_between_children_fails_the_run_with_worker_died(make_engi
     result = make_engine(machine(("Map", state)), workers=1).run({"items": list(range(6))})
     # THEN the run fails, naming the worker as lost between children with the items it held
     assert (result.status, result.error) == ("FAILED", "Local.WorkerDied")
-    assert "between child executions, holding items " in result.cause
     assert "Map state 'Map'" in result.cause
+    held = re.search(r"between child executions, holding items (\d+)\.\.(\d+)\. ", result.cause)
+    assert held, result.cause
+    first, last = map(int, held.groups())
+    assert first <= 2 <= last <= 5  # the items of the chunk it held, the finished child's among them
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [{"Bucket.$": "$.number", "Prefix": "p"}, {"Bucket": "results", "Prefix.$": "$.number"}],
+    ids=["bucket", "prefix"],
+)
+def test_a_result_writer_bucket_or_prefix_that_is_not_a_string_fails_the_map(make_engine, parameters):
+    writer = {"Resource": "arn:aws:states:::s3:putObject", "Parameters": parameters}
+    result = make_engine(machine(("Map", map_state(ResultWriter=writer)))).run({"items": [1], "number": 7})
+    assert (result.status, result.error) == ("FAILED", "States.ResultWriterFailed")
+    assert result.cause.startswith("Bucket and Prefix must be strings: ")
 
 
 def test_failures_within_tolerance_write_every_failed_record(make_engine, tmp_path):

@@ -146,6 +146,29 @@ def test_a_prefix_without_a_trailing_slash_and_an_empty_prefix_name_the_same_lay
     assert result_writer.write_results(tmp_path, "b", "", "run", "arn", {}) == "run/manifest.json"
 
 
+def test_the_spool_is_an_unnamed_file_in_the_directory_it_is_given(tmp_path):
+    # Beside the store, on its file system: not in /tmp, which may be a small RAM disk
+    with result_writer.RecordSpool(tmp_path / "store", 1) as spool:
+        spool.add(0, 0, b"{}")
+        [spool_file] = open_descriptors_under(tmp_path / "store")
+        assert spool_file.endswith("(deleted)")  # never linked into the store's tree
+    assert open_descriptors_under(tmp_path / "store") == []
+
+
+def test_the_spool_grows_for_children_past_its_first_count(tmp_path):
+    # A streamed item list does not say how many children there will be
+    with result_writer.RecordSpool(tmp_path, 0) as spool:
+        spool.add(5000, 1, b"late")
+        spool.add(0, 1, b"first")
+        spool.add(2, 0, b"other")
+        assert list(spool.records(1)) == [b"first", b"late"]
+        assert list(spool.records(0)) == [b"other"]
+
+
+def test_result_files_split_at_the_5_gb_aws_writes():
+    assert result_writer.MAX_FILE_BYTES == 5 * 1024**3
+
+
 def test_spool_gives_records_back_by_status_in_child_order(tmp_path):
     # GIVEN records arriving out of child order, some larger than one read of the spool
     spool_directory = tmp_path / "store"
