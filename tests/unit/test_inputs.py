@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.errors import InvalidInput
-from handlers.inputs import describe, integer, integer_items
+from handlers.inputs import describe, integer, integer_items, number
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,33 @@ def test_items_are_checked_one_by_one_against_the_bounds():
         integer_items([0, 6], minimum=0, maximum=5)
     with pytest.raises(InvalidInput, match="^item must be at least 1, got 0$"):
         integer_items([0], minimum=1)
+
+
+@pytest.mark.parametrize(
+    ("value", "above_minimum", "message"),
+    [
+        (-0.5, False, "rate must be at least 0, got -0.5"),
+        (0, True, "rate must be above 0, got 0"),
+        (2.5, False, "rate must be at most 2, got 2.5"),
+        (float("nan"), False, "rate must be a finite number, got NaN"),
+        (float("inf"), False, "rate must be a finite number, got Infinity"),
+        (True, False, "rate must be a finite number, got a boolean true"),
+        ("1", False, 'rate must be a finite number, got a string "1"'),
+    ],
+)
+def test_number_refusals_name_the_field_the_bound_and_the_value(value, above_minimum, message):
+    with pytest.raises(InvalidInput) as raised:
+        number("rate", value, minimum=0, maximum=2, above_minimum=above_minimum)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(("value", "above_minimum"), [(0, False), (2, False), (2, True), (1e-9, True)])
+def test_number_accepts_its_bounds_unless_told_to_stay_above_the_minimum(value, above_minimum):
+    result = number("rate", value, minimum=0, maximum=2, above_minimum=above_minimum)
+    assert (result, type(result)) == (value, float)
+
+
+def test_a_batch_of_plain_ints_within_the_bounds_is_returned_as_it_is_not_copied():
+    items = [0, 3, 5]
+    assert integer_items(items, minimum=0, maximum=5) is items
+    assert integer_items(items, minimum=0) is items
