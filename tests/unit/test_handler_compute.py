@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers import compute
+from handlers import compute, workloads
 from handlers.errors import InvalidInput
 
 SQUARES_JOB = {"workload": "sum-squares", "params": {"size": 10}, "items": 10}
@@ -50,3 +50,27 @@ def test_whole_float_items_are_accepted():
 def test_malformed_event_is_invalid_input(event, message):
     with pytest.raises(InvalidInput, match=message):
         compute.handler(event, None)
+
+
+CSV_JOB = {"workload": "csv-stats", "params": {"data": "s3://lake/t.csv", "format": "csv"}, "items": None}
+
+
+def test_a_data_batch_computes_the_values_its_items_carry():
+    rows = [{"v": "1"}, {"v": "2.5"}]
+    event = {"Items": [{"index": 7, "value": rows[0]}, {"index": 8, "value": rows[1]}], "BatchInput": {"job": CSV_JOB}}
+    output = compute.handler(event, None)
+    assert output == {"items": 2, "partial": workloads.get("csv-stats").compute(rows, CSV_JOB["params"])}
+
+
+def test_an_unbatched_data_item_is_its_own_value():
+    row = {"v": "4"}
+    output = compute.handler({"item": row, "index": 3, "job": CSV_JOB}, None)
+    assert output == {"items": 1, "partial": workloads.get("csv-stats").compute([row], CSV_JOB["params"])}
+
+
+@pytest.mark.parametrize(
+    "items", [[{"v": "1"}], [{"index": 0}], [{"value": {"v": "1"}}], [{"index": 0, "value": {"v": "1"}}, {"v": "2"}]]
+)
+def test_a_data_batch_whose_items_lack_index_or_value_is_invalid_input(items):
+    with pytest.raises(InvalidInput, match=r'^a data job\'s batch holds items \{"index", "value"\}, got an object'):
+        compute.handler({"Items": items, "BatchInput": {"job": CSV_JOB}}, None)
