@@ -90,3 +90,12 @@ def test_start_refuses_a_bucket_outside_data_buckets_naming_the_config_key(tmp_p
     ):
         start.handler({"input": {"workload": "csv-stats", "data": "s3://secrets/t.csv"}, "execution": "e"}, None)
     assert not any(tmp_path.rglob("*"))
+
+
+def test_a_malformed_data_buckets_entry_is_a_deployment_fault_not_the_users(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESULTS_BUCKET", "results")
+    monkeypatch.setenv("HPC_LOCAL_STORE", str(tmp_path))
+    monkeypatch.setenv("DATA_BUCKETS", '["lake/../x"]')
+    with pytest.raises(RuntimeError, match="^DATA_BUCKETS holds an invalid entry: dataBuckets entries must be"):
+        start.handler({"input": {"workload": "csv-stats", "data": "s3://lake/t.csv"}, "execution": "e"}, None)
+    assert not any(tmp_path.rglob("*"))
