@@ -199,3 +199,12 @@ def test_the_local_store_leaves_no_object_when_the_chunks_fail(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         store.LocalStore(tmp_path).put("b", "items/x.json", failing_chunks())
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
+def test_items_from_a_generator_are_counted_and_written(local_store, monkeypatch):
+    generated = two_more_items_than_size()
+    generated.items = lambda params: (value * 10 for value in range(params["size"]))
+    monkeypatch.setattr(workloads, "registry", lambda: {"padded": generated})
+    output = start.handler({"input": {"workload": "padded", "size": 3}, "execution": "g"}, None)
+    assert output["job"]["items"] == 3
+    assert json.loads((local_store / BUCKET / "items/g.json").read_text()) == [0, 10, 20]
