@@ -550,3 +550,13 @@ def test_an_output_past_64_kib_is_stored_and_summarized(bucket, monkeypatch):
         "digits": 200_000,
     }
     assert output["result_object"]["Size"] == len(stored)
+
+
+@pytest.mark.parametrize("execution", [None, "", "a/b", 7])
+def test_a_large_output_without_a_usable_execution_name_is_refused_before_storing(bucket, monkeypatch, execution):
+    monkeypatch.setattr(
+        sum_handler.workloads.get("sum-squares"), "present", lambda partial, params: {"result": "7" * 200_000}
+    )
+    job, results = batched_squares_run(bucket, 10, 5)
+    with pytest.raises(InvalidInput, match="^the sum event needs the execution's name to store a large result, got "):
+        sum_handler.handler({"job": job, "results": results, "execution": execution}, None)
