@@ -77,3 +77,19 @@ def test_worker_lanes_are_small_stable_ids_of_the_worker_processes(make_engine):
     for lane in {span.worker for span in spans}:
         runs = sorted((s.started, s.stopped) for s in spans if s.worker == lane)
         assert all(previous[1] <= following[0] for previous, following in zip(runs, runs[1:], strict=False))
+
+
+def test_a_child_that_fails_before_it_runs_gives_a_span_of_one_attempt(make_engine, tmp_path):
+    # GIVEN a child whose input is over 256 KiB: it fails before any state of it runs
+    (tmp_path / "store" / "b").mkdir(parents=True)
+    (tmp_path / "store" / "b" / "k.json").write_text(json.dumps([{"v": "x"}, {"v": "y" * 262_144}]))
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": "b", "Key": "k.json"},
+    }
+    spans: list[ChildSpan] = []
+    state = map_state(ItemsPath=None, ItemReader=reader, ToleratedFailurePercentage=50)
+    result = make_engine(machine(("Map", state)), workers=1).run({}, on_child=spans.append)
+    assert result.status == "SUCCEEDED"
+    assert sorted((span.index, span.status, span.attempts) for span in spans) == [(0, "SUCCEEDED", 1), (1, "FAILED", 1)]

@@ -120,3 +120,32 @@ def test_failures_within_tolerance_write_every_failed_record(make_engine, tmp_pa
     files = result_files(tmp_path / "store", result.output)
     assert sorted(json.loads(record["Input"])["item"] for record in files["FAILED"]) == [1, 4]
     assert files["PENDING"] == []
+
+
+def compact_size(value) -> int:
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def test_batches_by_bytes_are_as_full_as_the_limit_allows(make_engine, tmp_path):
+    # GIVEN items of 2 bytes each and room for exactly 4 of them, commas included
+    limit = compact_size({"Items": [10, 11, 12, 13]})
+    state = map_state(ItemBatcher={"MaxInputBytesPerBatch": limit})
+    result = make_engine(machine(("Map", state)), workers=1).run({"items": list(range(10, 20))})
+    # THEN children hold 4, 4 and 2 items, each input within the limit
+    inputs = sorted(
+        json.loads(r["Input"])["Items"] for r in result_files(tmp_path / "store", result.output)["SUCCEEDED"]
+    )
+    assert inputs == [[10, 11, 12, 13], [14, 15, 16, 17], [18, 19]]
+
+
+@pytest.mark.parametrize(("percentage", "succeeds"), [(20, True), (19, False)])
+def test_a_byte_sized_batch_counts_the_items_read_for_the_tolerance(make_engine, percentage, succeeds):
+    # GIVEN 10 items batched 4, 4, 2 by bytes, the last batch failing: 2 of 10 items, 20%
+    batch_input = {"fail": [19]}
+    limit = compact_size({"BatchInput": batch_input, "Items": [10, 11, 12, 13]})
+    batcher = {"MaxInputBytesPerBatch": limit, "BatchInput": {"fail.$": "$.fail"}}
+    state = map_state("square", ItemBatcher=batcher, ToleratedFailurePercentage=percentage)
+    result = make_engine(machine(("Map", state)), workers=1).run({"items": list(range(10, 20)), **batch_input})
+    assert (result.status == "SUCCEEDED") is succeeds
+    if not succeeds:
+        assert ": 2 of 10 items failed (ToleratedFailurePercentage 19); " in result.cause
