@@ -72,12 +72,14 @@ class Mutant:
     where: str  # the enclosing function or class, for reading the report
     original: str
     mutated: str
+    context: str  # the source line the mutation starts on
     text: str  # the whole mutated file
 
     @property
     def name(self) -> str:
         """Stable across edits elsewhere in the file: names EQUIVALENT entries."""
-        return f"{self.path}::{self.where} `{self.original}` -> `{self.mutated}`"
+        where = "" if self.context.startswith(self.original[:40]) else f" in `{self.context}`"
+        return f"{self.path}::{self.where} `{self.original}` -> `{self.mutated}`{where}"
 
 
 # ---- making mutants ----
@@ -104,7 +106,8 @@ def candidates(path: str, source: str) -> list[Mutant]:
             compile(text, path, "exec")
         except SyntaxError:
             continue
-        found.append(Mutant(path, node.lineno, where, _one_line(original), _one_line(replacement), text))
+        context = _one_line(lines[node.lineno - 1])
+        found.append(Mutant(path, node.lineno, where, _one_line(original), _one_line(replacement), context, text))
     return found
 
 
