@@ -159,6 +159,9 @@ class Channel:
         self.read_fd = self.write_fd = None
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 class _Process:
     """A forked process running `target(*args)`, then exiting: its status 0, or 1 after an exception."""
 
@@ -170,7 +173,17 @@ class _Process:
 
     def start(self) -> None:
         _flush_standard_streams()  # else the child would write the parent's buffered output a second time
-        pid = os.fork()
+        # Ctrl-C or SIGTERM arriving during the fork would run its handler inside an at-fork callback (logging's
+        # lock release), where Python prints the exception and drops it: the run would go on. Held off until the
+        # fork is done, the signal is handled in the parent's own code right after.
+        # The pid is kept before the signal is let in, so the handler's unwinding can still stop this worker.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid:
+                self.pid = pid
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         if pid == 0:
             code = 1
             try:
@@ -183,7 +196,6 @@ class _Process:
             finally:
                 _flush_standard_streams()
                 os._exit(code)
-        self.pid = pid
 
     def poll(self) -> int | None:
         """The exit code once the process has ended (negative: the signal that ended it), else None."""
@@ -260,8 +272,12 @@ class WorkerPool:
                     _worker_main,
                     (slot, Channel(to_worker[0], from_worker[1]), others, self.run_child, self.stop, self.running),
                 )
-                process.start()
-                self.workers.append(_Worker(slot, process, Channel(None, to_worker[1]), Channel(from_worker[0], None)))
+                try:
+                    process.start()
+                finally:  # a stop signal handled right after the fork still leaves this worker known, to be stopped
+                    if process.pid:
+                        channels = Channel(None, to_worker[1]), Channel(from_worker[0], None)
+                        self.workers.append(_Worker(slot, process, *channels))
         except BaseException:
             self.shutdown(graceful=False)
             for to_worker, from_worker in pipes[len(self.workers) :]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from command import HANG_SECONDS, REPO, assert_clean_refusal, bare_s3_keys_total, hpc
+from terminal import as_from_a_terminal
 
 EXIT_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 1, 3, 130
 
@@ -220,7 +221,15 @@ def start_slow_run(*options: str, **popen: Any) -> tuple[subprocess.Popen, list[
     parent handles a signal), with their pids."""
     command = [sys.executable, "-m", "hpc.cli", "run", "--input", json.dumps(SLOW_JOB), "--set", "maxItemsPerBatch=1"]
     command += ["--workers", "2", *options]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_from_a_terminal,
+        **popen,
+    )
     deadline = time.monotonic() + HANG_SECONDS
     workers: list[int] = []
     while time.monotonic() < deadline and process.poll() is None:

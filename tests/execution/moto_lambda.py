@@ -8,7 +8,9 @@ The replacement behaves as the Lambda Python runtime does where the state machin
 - the handler named in the function's `Handler` setting (`handlers.start.handler`) is imported and called with the
   JSON-decoded event and a context object;
 - the function's environment variables are set while it runs (invocations are serialised, so environments of
-  concurrent Map children never mix);
+  concurrent Map children never mix). A variable the test process did not have stays set after the call, until the
+  test ends: removing it while moto's threads copy `os.environ` fails them with a KeyError naming the variable. The
+  stack gives every function each variable it reads (hpc/functions.py), so none can lean on another's leftovers;
 - a raised exception becomes `FunctionError: Unhandled` with payload
   `{"errorMessage": str(exc), "errorType": <class name>, "requestId", "stackTrace"}`, from which Step Functions takes
   the error name (errorType) and the cause (the payload string);
@@ -59,7 +61,7 @@ def serve_handlers_in_process(monkeypatch: pytest.MonkeyPatch, wrap: Callable[[s
         handler = resolve(function.handler)
         if wrap is not None:
             handler = wrap(function.handler, handler)
-        payload, failed = run(function, handler, event)
+        payload, failed = run(function, handler, event, monkeypatch)
         if failed:
             response_headers["x-amz-function-error"] = "Unhandled"
         return payload.encode()
@@ -72,7 +74,7 @@ def resolve(handler_path: str) -> Handler:
     return getattr(importlib.import_module(module), name)
 
 
-def run(function: LambdaFunction, handler: Handler, event: Any) -> tuple[str, bool]:
+def run(function: LambdaFunction, handler: Handler, event: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[str, bool]:
     """(payload, failed) for one invocation."""
     request_id = str(uuid.uuid4())
     context = LambdaContext(
@@ -82,7 +84,7 @@ def run(function: LambdaFunction, handler: Handler, event: Any) -> tuple[str, bo
         aws_request_id=request_id,
         timeout_seconds=int(function.timeout),
     )
-    with _one_at_a_time, function_environment(function):
+    with _one_at_a_time, function_environment(function, monkeypatch):
         try:
             result = handler(event, context)
         except Exception as error:
@@ -106,19 +108,16 @@ def error_payload(error: Exception, request_id: str) -> str:
 
 
 @contextmanager
-def function_environment(function: LambdaFunction) -> Iterator[None]:
+def function_environment(function: LambdaFunction, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     variables = {
         **(function.environment_vars or {}),
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
     }
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
+    saved = {name: os.environ[name] for name in variables if name in os.environ}
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)  # monkeypatch removes what it added when the test ends, not now
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        os.environ.update(saved)  # values the process had come back; added names stay until the test ends

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import as_from_a_terminal
 from test_engine_map import map_state
 from toy_machine import HERE, machine
 
@@ -83,7 +84,12 @@ def test_sigint_stops_a_running_engine_and_its_workers(tmp_path, fake_dir):
         """
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     try:
         deadline = time.monotonic() + 20
@@ -100,3 +106,44 @@ def test_sigint_stops_a_running_engine_and_its_workers(tmp_path, fake_dir):
     # THEN it stops (well before the children's minute) with KeyboardInterrupt, and no worker survives
     assert (process.returncode, stdout.strip()) == (130, "interrupted")
     assert not any(_alive(pid) for pid in pids)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_stop_signal_during_a_workers_fork_is_not_lost(signal_name):
+    # GIVEN a process whose at-fork callback (as logging registers one) receives a stop signal while a worker forks
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from hpc.engine.pool import _Process
+
+        class Stopped(BaseException):
+            pass
+
+        def stop(signum, frame):
+            raise Stopped
+
+        signal.signal(signal.{signal_name}, stop)
+        armed = [True]
+
+        def signal_once():
+            if armed:
+                armed.clear()
+                os.kill(os.getpid(), signal.{signal_name})
+
+        os.register_at_fork(after_in_parent=signal_once)
+        worker = _Process(target=lambda: None, args=())
+        try:
+            worker.start()
+        except Stopped:
+            print("stopped right after the fork", flush=True)
+        else:
+            print("the signal was lost", flush=True)
+        finally:
+            worker.join()
+        """
+    )
+    # WHEN the worker is started
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    # THEN the handler's exception reaches the code that started the worker, not the callback that swallows it
+    assert done.stdout == "stopped right after the fork\n", done.stderr
+    assert "Exception ignored" not in done.stderr
