@@ -10,8 +10,9 @@ changes timing, not results.
 
 DISTRIBUTED: the `...Path` forms of its settings are resolved first (hpc.engine.map_settings), then the run is
 hpc.engine.distributed_map's (ItemReader, ItemBatcher, child executions in worker processes, tolerance,
-ResultWriter). Refused before the run: CSV / Parquet / manifest / listObjectsV2 readers, WriterConfig, a Distributed
-Map inside a Distributed Map's processor, and ItemReader / ItemBatcher / ResultWriter / tolerance on an INLINE Map.
+ResultWriter). Refused before the run: readers hpc.engine.item_reader does not emulate (Parquet, manifests),
+WriterConfig, a Distributed Map inside a Distributed Map's processor, and ItemReader / ItemBatcher / ResultWriter /
+tolerance on an INLINE Map.
 
 Each inline iteration has its own variable scope. In JSONata, `Items` (by default the input) gives the items,
 `ItemSelector` is a JSONata template seeing `$states.context.Map.Item`, `Output` defaults to `$states.result`, and a
