@@ -49,7 +49,7 @@ TARGETS: dict[str, list[str]] = {
     "hpc/engine/map_child.py": MAP,
     "hpc/engine/map_items.py": MAP,
     "hpc/engine/map_settings.py": MAP,
-    "hpc/engine/tolerance.py": MAP,
+    "hpc/engine/tolerance.py": [f"{UNIT}/test_tolerance.py", *MAP],
     "hpc/engine/result_writer.py": [
         f"{EXECUTION}/test_engine_result_writer_memory.py",
         f"{EXECUTION}/test_engine_map.py",

@@ -68,3 +68,27 @@ def test_a_missing_results_bucket_is_a_deployment_fault(monkeypatch, value):
         monkeypatch.setenv("RESULTS_BUCKET", value)
     with pytest.raises(RuntimeError, match="^environment variable RESULTS_BUCKET is not set: it must name the results"):
         environment.results_bucket()
+
+
+@pytest.mark.parametrize(
+    ("raw", "entries"), [(None, []), ("", []), ("[]", []), ('["lake", "logs/raw"]', ["lake", "logs/raw"])]
+)
+def test_data_buckets_are_a_json_array_of_strings(monkeypatch, raw, entries):
+    monkeypatch.delenv("DATA_BUCKETS", raising=False)
+    if raw is not None:
+        monkeypatch.setenv("DATA_BUCKETS", raw)
+    assert environment.data_buckets() == entries
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("lake", "^environment variable DATA_BUCKETS='lake' is not a JSON array$"),
+        ('{"a": 1}', "must be a JSON array of strings$"),
+        ('["lake", 7]', "^environment variable DATA_BUCKETS=.* must be a JSON array of strings$"),
+    ],
+)
+def test_malformed_data_buckets_are_a_deployment_fault(monkeypatch, raw, message):
+    monkeypatch.setenv("DATA_BUCKETS", raw)
+    with pytest.raises(RuntimeError, match=message):
+        environment.data_buckets()
