@@ -31,7 +31,7 @@ TARGETS: dict[str, list[str]] = {
     "handlers/start.py": [f"{UNIT}/test_handler_start.py", f"{UNIT}/test_datasets.py"],
     "handlers/datasets.py": [f"{UNIT}/test_datasets.py", f"{UNIT}/test_handler_start.py"],
     "handlers/sum.py": [*SUM_LOCAL[:1], f"{UNIT}/test_sum_missing_file_under_its_policy.py", *SUM_LOCAL[1:]],
-    "handlers/coverage.py": SUM_LOCAL,
+    "handlers/coverage.py": [f"{UNIT}/test_coverage.py", *SUM_LOCAL],
     "handlers/results.py": [f"{UNIT}/test_results_reader.py", *SUM_LOCAL],
     "handlers/store.py": [f"{UNIT}/test_handler_store.py", f"{UNIT}/test_handler_start.py"],
     "handlers/environment.py": [f"{UNIT}/test_handler_environment.py"],
