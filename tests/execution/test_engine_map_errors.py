@@ -130,8 +130,10 @@ def test_batches_by_bytes_are_as_full_as_the_limit_allows(make_engine, tmp_path)
     # GIVEN items of 2 bytes each and room for exactly 4 of them, commas included
     limit = compact_size({"Items": [10, 11, 12, 13]})
     state = map_state(ItemBatcher={"MaxInputBytesPerBatch": limit})
-    result = make_engine(machine(("Map", state)), workers=1).run({"items": list(range(10, 20))})
-    # THEN children hold 4, 4 and 2 items, each input within the limit
+    spans: list = []
+    result = make_engine(machine(("Map", state)), workers=1).run({"items": list(range(10, 20))}, on_child=spans.append)
+    # THEN children 0, 1 and 2 hold 4, 4 and 2 items, each input within the limit
+    assert sorted((span.index, span.items) for span in spans) == [(0, 4), (1, 4), (2, 2)]
     inputs = sorted(
         json.loads(r["Input"])["Items"] for r in result_files(tmp_path / "store", result.output)["SUCCEEDED"]
     )
