@@ -386,3 +386,20 @@ def test_jsonata_definitions_are_checked_before_the_run(make_engine, definition,
             del state[key]
     with pytest.raises(error, match=message):
         make_engine(definition)
+
+
+@pytest.mark.parametrize(("tolerated", "succeeds"), [(100, True), (100.5, False), (-1, False)])
+def test_a_jsonata_tolerated_percentage_must_lie_in_0_to_100(make_engine, tolerated, succeeds):
+    state = {
+        **map_state(),
+        "Items": "{% $states.input.values %}",
+        "ToleratedFailurePercentage": "{% $states.input.t %}",
+    }
+    for key in ("ItemsPath", "ResultWriter"):
+        del state[key]
+    state["ItemProcessor"]["States"] = {"Work": {"Type": "Pass", "Output": "{% $states.input %}", "End": True}}
+    result = make_engine(jsonata(("Map", state))).run({"values": [1], "t": tolerated})
+    assert (result.status == "SUCCEEDED") is succeeds, result.cause
+    if not succeeds:
+        assert result.error == "States.QueryEvaluationError"
+        assert "ToleratedFailurePercentage" in result.cause
