@@ -21,6 +21,8 @@ from hpc.engine.tolerance import Threshold
         (0, None, 0, 10, False),
         (0, None, 1, 10, True),
         (50, None, 0, 0, False),  # an empty Map fails nothing
+        (50, None, 1, 1, True),  # the one item of a one-item Map
+        (99.5, None, 1, 1, True),
         (None, 2, 2, 10, False),
         (None, 2, 3, 10, True),
         (None, 0, 1, 10, True),
