@@ -92,4 +92,19 @@ EQUIVALENT: dict[str, str] = {
     "handlers/workloads/__init__.py::params_for `_known_params.clear()` -> `pass`": (
         "the memo of checked params only stops growing past 64 entries; every lookup still gives the same params"
     ),
+    "handlers/results.py::<module> `2` -> `3` in `BULK_ATTEMPTS = 2 # failed buffer-at-a-time decodes before a reader decodes o...`": (
+        "how many failed buffer-at-a-time decodes a reader tries before it decodes one element at a time: speed only; the property test decodes every array alike at any buffering"
+    ),
+    "handlers/results.py::_ArrayReader.__init__ `0` -> `(-1)` in `self.bulk_failures = 0`": (
+        "one more buffer-at-a-time attempt before the element-at-a-time fallback: speed only, the same elements"
+    ),
+    "handlers/results.py::_ArrayReader.elements_to_last_comma `2` -> `3` in `if len(self.buffer) - self.position < self.chunk_bytes // 2:`": (
+        "when the reader refills its buffer: speed and memory only; the property test decodes every array alike at any buffering"
+    ),
+    "handlers/workloads/object_digest.py::<module> `1` -> `2` in `CHUNK_BYTES = 1 << 20`": (
+        "the read size of each object's digest: the same bytes are hashed in bigger reads"
+    ),
+    "handlers/store.py::_walk `entries.sort(key=lambda found: found[0])` -> `entries.sort()`": (
+        "entries are (key, stat) pairs with distinct keys, so sorting the pairs orders them by key exactly as sorting by key does"
+    ),
 }

@@ -86,3 +86,14 @@ def test_a_single_value_has_no_variance():
     column = csv_stats.present(csv_stats.compute([{"v": "3"}], {}), {})["result"]["v"]
     assert (column["variance"], column["stddev"], column["min"], column["max"]) == (None, None, 3.0, 3.0)
     assert not math.isnan(column["mean"])
+
+
+@pytest.mark.parametrize("empty_first", [True, False])
+def test_a_partial_without_numbers_in_a_column_merges_as_nothing(empty_first):
+    # GIVEN one batch with numbers in column "a" and one with none there
+    numbers = csv_stats.compute([{"a": "1"}, {"a": "3"}], {})
+    nothing = csv_stats.compute([{"a": "x"}], {})
+    partials = [nothing, numbers] if empty_first else [numbers, nothing]
+    # THEN the merged column has the numbers' mean and variance, whichever side is empty
+    column = csv_stats.present(csv_stats.combine(json.loads(json.dumps(partials))), {})["result"]["a"]
+    assert (column["count"], column["mean"], column["variance"], column["non_numeric"]) == (2, 2.0, 2.0, 1)

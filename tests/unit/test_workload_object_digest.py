@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handlers import workloads
-from handlers.errors import DataChanged
+from handlers.errors import DataChanged, InvalidInput
 from handlers.store import LocalStore, ObjectMissing
 from handlers.workloads import object_digest
 
@@ -63,3 +63,11 @@ def test_an_object_changed_after_the_listing_fails_naming_it(params: dict, tmp_p
     (tmp_path / "data" / "b" / "two.txt").write_bytes(b"longer now\n")
     with pytest.raises(DataChanged, match="s3://data/b/two.txt holds 11 bytes but was listed with 4"):
         object_digest.compute(entries("b/two.txt"), params)
+
+
+@pytest.mark.parametrize("item", [{"Key": "k"}, {"Size": 1}, {"Key": 7, "Size": 1}, "k"])
+def test_items_that_are_not_listing_entries_are_refused_by_name(item):
+    workload = workloads.get("object-digest")
+    params = workloads.params_for(workload, {"data": "s3://lake/raw/"})
+    with pytest.raises(InvalidInput, match=r"^object-digest reads S3 listing entries \{Key, Size, \.\.\.\}, got "):
+        workload.compute([item], params)
