@@ -107,4 +107,11 @@ EQUIVALENT: dict[str, str] = {
     "handlers/store.py::_walk `entries.sort(key=lambda found: found[0])` -> `entries.sort()`": (
         "entries are (key, stat) pairs with distinct keys, so sorting the pairs orders them by key exactly as sorting by key does"
     ),
+    'handlers/environment.py::data_buckets `os.environ.get("DATA_BUCKETS", "")` -> `os.environ.get(\'DATA_BUCKETS\')` in `raw = os.environ.get("DATA_BUCKETS", "") or "[]"`': (
+        '`or "[]"` follows: an unset variable (None) and an empty one both read as []'
+    ),
+    'handlers/coverage.py::Coverage.count `if self.items != expected_start: raise IncompleteResults(f"some items are in ...` -> `pass` in `if self.items != expected_start:`': (
+        "a second guard: every duplicate either repeats a run's start (refused as it is added) or overlaps a run, "
+        "which the sorted pass above refuses first; no input found reaches it"
+    ),
 }

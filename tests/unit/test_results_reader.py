@@ -348,3 +348,9 @@ def test_big_integers_in_records_decode_without_any_other_module_lifting_the_dig
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout.strip()) == (0, "5000"), done.stderr
+
+
+def test_data_items_are_named_by_their_indices_and_a_listing_by_its_first_key():
+    entries = [{"index": 4, "value": {"Key": "raw/a.csv", "Size": 1}}, {"index": 5, "value": {"Key": "raw/b.csv"}}]
+    assert results.describe_items(entries) == 'items 4..5 of the data (first: "raw/a.csv")'
+    assert results.describe_items([{"index": 9, "value": {"v": "1"}}]) == "item 9 of the data"

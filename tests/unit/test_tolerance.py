@@ -23,6 +23,7 @@ from hpc.engine.tolerance import Threshold
         (50, None, 0, 0, False),  # an empty Map fails nothing
         (50, None, 1, 1, True),  # the one item of a one-item Map
         (99.5, None, 1, 1, True),
+        (9.95, None, 1, 10, True),  # 10% is past 9.95%
         (None, 2, 2, 10, False),
         (None, 2, 3, 10, True),
         (None, 0, 1, 10, True),
