@@ -6,10 +6,11 @@ import re
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from handlers import store
-from handlers.store import LocalStore, ObjectMissing, S3Store
+from handlers.store import AccessDenied, LocalStore, ObjectMissing, S3Store
 
 
 def test_local_put_then_open_gives_the_bytes_back(tmp_path):
@@ -95,3 +96,43 @@ def test_the_store_is_one_cached_s3_client_otherwise(s3, monkeypatch):
         assert s3.get_object(Bucket="bkt", Key="k")["Body"].read() == b"v"
     finally:
         store._s3_store.cache_clear()
+
+
+def denied(code: str = "AccessDenied"):
+    def get_object(**_):
+        raise ClientError({"Error": {"Code": code, "Message": "no"}}, "GetObject")
+
+    return get_object
+
+
+def test_a_403_for_a_key_the_listing_shows_missing_is_object_missing(s3, monkeypatch):
+    # S3 answers 403, not 404, for a missing key when s3:ListBucket does not cover the GetObject
+    monkeypatch.setattr(s3, "get_object", denied())
+    with pytest.raises(ObjectMissing, match="^s3://bkt/results/gone.json does not exist$"):
+        S3Store(s3).open("bkt", "results/gone.json")
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "403"])
+def test_a_403_for_a_key_the_listing_shows_present_is_access_denied(s3, monkeypatch, code):
+    s3.put_object(Bucket="bkt", Key="results/there.json", Body=b"[]")
+    s3.put_object(Bucket="bkt", Key="results/there.json.bak", Body=b"[]")
+    monkeypatch.setattr(s3, "get_object", denied(code))
+    with pytest.raises(AccessDenied, match="^s3://bkt/results/there.json: access denied"):
+        S3Store(s3).open("bkt", "results/there.json")
+
+
+def test_a_403_when_listing_is_denied_too_is_access_denied(s3, monkeypatch):
+    monkeypatch.setattr(s3, "get_object", denied())
+
+    def list_objects_v2(**_):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListObjectsV2")
+
+    monkeypatch.setattr(s3, "list_objects_v2", list_objects_v2)
+    with pytest.raises(AccessDenied):
+        S3Store(s3).open("bkt", "results/x.json")
+
+
+def test_other_s3_errors_are_not_taken_for_a_missing_object(s3, monkeypatch):
+    monkeypatch.setattr(s3, "get_object", denied("SlowDown"))
+    with pytest.raises(ClientError, match="SlowDown"):
+        S3Store(s3).open("bkt", "results/x.json")
