@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import boto3
@@ -136,3 +137,19 @@ def test_other_s3_errors_are_not_taken_for_a_missing_object(s3, monkeypatch):
     monkeypatch.setattr(s3, "get_object", denied("SlowDown"))
     with pytest.raises(ClientError, match="SlowDown"):
         S3Store(s3).open("bkt", "results/x.json")
+
+
+def test_a_missing_object_of_a_mounted_dataset_is_named_by_its_own_path(tmp_path):
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "lake").symlink_to(dataset)
+    with pytest.raises(ObjectMissing, match=f"^{dataset}/raw/nope.csv does not exist$"):
+        LocalStore(tmp_path / "store").open("lake", "raw/nope.csv")
+
+
+def test_a_listing_holds_only_files(tmp_path):
+    local = LocalStore(tmp_path)
+    local.put("b", "r/1.json", b"1")
+    os.mkfifo(tmp_path / "b" / "r" / "pipe")
+    assert list(local.list("b", "r/")) == [("r/1.json", 1)]
