@@ -32,9 +32,9 @@ MAX_BACKOFF_SECONDS = 30.0
 THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"})
 INTERRUPT_ERROR = "UserInterrupted"
 ABANDONED_ERROR = "WaiterLost"
-STATE_MACHINE_ARN = re.compile(
-    r"arn:(aws[a-z-]*):states:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):stateMachine:([^\s:]{1,80})"
-)
+_STATES_ARN = r"arn:(aws[a-z-]*):states:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):"  # partition, Region, account
+STATE_MACHINE_ARN = re.compile(_STATES_ARN + r"stateMachine:([^\s:]{1,80})")
+EXECUTION_ARN = re.compile(_STATES_ARN + r"execution:([^\s:]{1,80}):([^\s:]{1,80})")
 
 
 class CloudError(Failed):
@@ -43,6 +43,10 @@ class CloudError(Failed):
 
 class InvalidStateMachineArn(Refused):
     """`--state-machine-arn` is not a state machine's ARN."""
+
+
+class InvalidArn(Refused):
+    """An execution ARN given to `hpc report` is not one."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,17 @@ def check_state_machine_arn(arn: str) -> str:
             "(see `pulumi stack output stateMachineArn`)"
         )
     return matched.group(2)
+
+
+def check_execution_arn(arn: str) -> str:
+    """The execution's name, or InvalidArn saying what an execution ARN is."""
+    matched = EXECUTION_ARN.fullmatch(arn)
+    if matched is None:
+        raise InvalidArn(
+            f"{arn!r} is not an execution ARN; expected arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME "
+            "(as `hpc run --cloud` prints it)"
+        )
+    return matched.group(5)
 
 
 def state_machine_arn_from_stack(stack: str | None) -> str:

@@ -9,14 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from hpc.outcome import EXIT_OK, Failed, Refused
+from hpc.outcome import EXIT_OK, Failed
 
 NAME = "report"
 HELP = "picture where a finished cloud execution's time went"
-
-
-class InvalidArn(Refused):
-    """The argument is not an execution's ARN."""
 
 
 class ReportError(Failed):
@@ -30,11 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from hpc.cloud import region_of
+    from hpc.cloud import check_execution_arn
 
-    if region_of(args.execution_arn) is None or ":execution:" not in args.execution_arn:
-        raise InvalidArn(f"{args.execution_arn!r} is not an execution ARN (arn:aws:states:<region>:...)")
-    name = args.execution_arn.rsplit(":", 1)[-1]
+    name = check_execution_arn(args.execution_arn)
     write_cloud_report(args.execution_arn, args.out or Path(f"report-{name}"))
     return EXIT_OK
 
