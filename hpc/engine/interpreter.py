@@ -21,13 +21,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hpc.engine import lambdas
+from hpc.engine.clock import SecondText
 from hpc.engine.errors import StatesError
 from hpc.engine.variables import Scope
 
 ROLE_ARN = "arn:aws:iam::000000000000:role/local-engine"
 
 
-_second: list[Any] = [None, ""]  # the last whole second formatted, and its text: strftime once a second, not per call
+_iso_second = SecondText("%Y-%m-%dT%H:%M:%S.")
 
 
 def timestamp(moment: datetime | None = None) -> str:
@@ -36,9 +37,7 @@ def timestamp(moment: datetime | None = None) -> str:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     now = time.time()
     second = int(now)
-    if _second[0] != second:
-        _second[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))]
-    return f"{_second[1]}{int((now - second) * 1000):03d}Z"
+    return f"{_iso_second(second)}{int((now - second) * 1000):03d}Z"
 
 
 @dataclass

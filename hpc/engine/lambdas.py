@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from hpc.engine import limits
+from hpc.engine.clock import SecondText
 from hpc.engine.errors import InvalidDefinition, StatesError
 from hpc.engine.uuids import random_uuid, uuid_text
 
@@ -217,16 +218,11 @@ def integration_result(invocation: Invocation) -> dict[str, Any]:
     }
 
 
-_last_date: tuple[int, str] = (-1, "")
+_http_second = SecondText("%a, %d %b %Y %H:%M:%S GMT")
 
 
 def _http_date() -> str:
-    # One strftime per second, not per invoke: a Map's children invoke thousands of times a second.
-    global _last_date
-    now = int(time.time())
-    if _last_date[0] != now:
-        _last_date = (now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now)))
-    return _last_date[1]
+    return _http_second(int(time.time()))
 
 
 def _compact(value: Any) -> str:
