@@ -32,8 +32,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from asl.retry import LAMBDA_TRANSIENT_ERRORS, WORKLOAD_TRANSIENT_ERRORS, lambda_retry
 from hpc.settings import Settings
@@ -49,8 +48,7 @@ MAX_BATCH_BYTES = 262_144  # AWS's largest MaxInputBytesPerBatch: a child's whol
 OBJECT_PARAMETERS = {"Bucket.$": "$.items.Bucket", "Key.$": "$.items.Key"}
 
 
-@dataclass(frozen=True)
-class DataMap:
+class DataMap(NamedTuple):
     """The Map state that reads one kind of data source."""
 
     state: str
@@ -97,8 +95,7 @@ MAP_LABELS = (MAP_LABEL, *(data_map.label for data_map in DATA_MAPS.values()))
 USER_FACING_ERRORS = ["InvalidInput", "IncompleteResults", "ItemsFailed"]
 
 
-@dataclass(frozen=True)
-class Functions:
+class Functions(NamedTuple):
     """The three Lambda functions, by ARN (or, for the local engine, any name it maps to a handler)."""
 
     start: str

@@ -13,8 +13,7 @@ key, before the Map starts -- and without listing or reading anything, which is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from handlers.errors import InvalidInput
 from handlers.inputs import describe
@@ -27,8 +26,7 @@ KINDS = ("objects", "csv", "jsonl", "json")
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     """One `dataBuckets` entry: a whole bucket (prefix "") or the keys under `prefix`, which ends with "/"."""
 
     bucket: str
@@ -38,8 +36,7 @@ class Grant:
         return bucket == self.bucket and key_or_prefix.startswith(self.prefix)
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     bucket: str
     key: str
     """An object's key, or for kind "objects" the prefix to list ("" for the whole bucket)."""

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hpc.settings import Settings
 
 FUNCTION_KEYS = ("start", "compute", "sum")
 
 
-@dataclass(frozen=True)
-class FunctionSpec:
+class FunctionSpec(NamedTuple):
     key: str
     handler: str
     """Lambda handler string, `module.function` relative to the archive root (which holds `handlers/`)."""

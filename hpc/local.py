@@ -91,11 +91,10 @@ def fetch_stored_result(result: Any, root: Path) -> Any:
     output = result.output
     if result.status != "SUCCEEDED" or not isinstance(output, dict) or "result_object" not in output:
         return result
-    import dataclasses
     import json
 
     from handlers.store import LocalStore
 
     where = output["result_object"]
     with LocalStore(root).open(where["Bucket"], where["Key"]) as stream:
-        return dataclasses.replace(result, output=json.loads(stream.read()))
+        return result._replace(output=json.loads(stream.read()))

@@ -13,14 +13,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MIN_SECONDS = 1.0  # before this, a rate is a guess: show none
 
 
-@dataclass(frozen=True)
-class MapProgress:
+class MapProgress(NamedTuple):
     """Item counts of a running Map Run (DescribeMapRun's itemCounts; `failed` includes timed out and aborted)."""
 
     total: int

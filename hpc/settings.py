@@ -9,19 +9,20 @@ Adding a setting is one line in `Settings`: a typed field whose default is `sett
 annotation says how a config value is read (int, float, bool, str, `X | None` for optional, `tuple[str, ...]` for a
 list of strings), `allowed` says what AWS accepts; the config key, the checks and the error messages follow from them.
 Rules that tie two settings together go in RELATIONS below the class.
+
+`Settings` and its rules are NamedTuples, not dataclasses: every `hpc run` builds them at start-up, and creating a
+dataclass runs generated code (the `dataclasses` module and what it imports cost as much again).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from handlers.datasets import parse_grant
 from hpc.outcome import Refused
@@ -53,8 +54,7 @@ class Allowed(Protocol):
     def admits(self, value: Any) -> bool: ...
 
 
-@dataclass(frozen=True)
-class Between:
+class Between(NamedTuple):
     low: float | None = None
     high: float | None = None
     why: str = ""
@@ -76,8 +76,7 @@ class Between:
         return f"{bound} ({self.why})" if self.why else bound
 
 
-@dataclass(frozen=True)
-class OneOf:
+class OneOf(NamedTuple):
     values: tuple[Any, ...]
     why: str = ""
 
@@ -89,8 +88,7 @@ class OneOf:
         return f"one of {listed}" + (f" ({self.why})" if self.why else "")
 
 
-@dataclass(frozen=True)
-class Matches:
+class Matches(NamedTuple):
     pattern: str
     description: str
 
@@ -101,8 +99,7 @@ class Matches:
         return self.description
 
 
-@dataclass(frozen=True)
-class Each:
+class Each(NamedTuple):
     """Every element of a list setting is allowed by `rule`."""
 
     rule: Allowed
@@ -114,7 +111,6 @@ class Each:
         return f"a list, each element {self.rule}"
 
 
-@dataclass(frozen=True)
 class DataGrant:
     """A `dataBuckets` entry: `bucket` or `bucket/prefix` (handlers.datasets reads it the same way at run time)."""
 
@@ -129,14 +125,19 @@ class DataGrant:
         return "`bucket` or `bucket/prefix`, with an S3 bucket name (3-63 of a-z 0-9 . -)"
 
 
+_declared: list[Allowed | None] = []  # what each field of Settings accepts, in the order the fields are declared
+
+
 def setting(default: Any, allowed: Allowed | None = None) -> Any:
-    """A field of `Settings`: its default and what it accepts (beyond its type)."""
-    return dataclasses.field(default=default, metadata={"allowed": allowed})
+    """A field of `Settings`: its default and what it accepts (beyond its type), which ALLOWED maps it to."""
+    _declared.append(allowed)
+    return default
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Tunables of one deployment. Field `max_items_per_batch` is config key `maxItemsPerBatch`, and so on."""
+class Settings(NamedTuple):
+    """Tunables of one deployment. Field `max_items_per_batch` is config key `maxItemsPerBatch`, and so on.
+
+    Built in code (`Settings(max_items=5)`) or from config, every value is checked (see `_checked_new` below)."""
 
     state_machine_name: str = setting(
         "hpc",
@@ -191,14 +192,14 @@ class Settings:
     data_buckets: tuple[str, ...] = setting((), Each(DataGrant()))
     """Buckets (`bucket`) or prefixes (`bucket/prefix`) data jobs may read; the roles may read exactly these."""
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
+        """InvalidSettings naming the first value of the wrong type, out of what AWS allows, or against a relation."""
         hints = _type_hints(type(self))
-        for field in fields(self):
-            value = getattr(self, field.name)
-            _check_type(config_key(field.name), value, hints[field.name])
-            allowed: Allowed | None = field.metadata.get("allowed")
+        for name, value in zip(self._fields, self, strict=True):
+            _check_type(config_key(name), value, hints[name])
+            allowed = ALLOWED[name]
             if allowed is not None and value is not None and not allowed.admits(value):
-                raise InvalidSettings(f"setting {config_key(field.name)!r} must be {allowed}, got {_show(value)}")
+                raise InvalidSettings(f"setting {config_key(name)!r} must be {allowed}, got {_show(value)}")
         for relation in RELATIONS:
             complaint = relation(self)
             if complaint:
@@ -207,17 +208,17 @@ class Settings:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Build from camelCase config keys (with or without the `hpc:` namespace); unknown keys are an error."""
-        by_key = {config_key(f.name): f for f in fields(cls)}
+        by_key = {config_key(name): name for name in cls._fields}
         hints = _type_hints(cls)
         chosen: dict[str, Any] = {}
         for raw_key, raw_value in values.items():
             key = raw_key.removeprefix("hpc:")
-            field = by_key.get(key)
-            if field is None:
+            name = by_key.get(key)
+            if name is None:
                 raise InvalidSettings(
                     f"unknown setting {raw_key!r}{_suggestion(key, by_key)}; known: {', '.join(by_key)}"
                 )
-            chosen[field.name] = _coerce(key, raw_value, hints[field.name])
+            chosen[name] = _coerce(key, raw_value, hints[name])
         return cls(**chosen)
 
     def merged(self, values: Mapping[str, Any]) -> Settings:
@@ -227,9 +228,24 @@ class Settings:
     def as_config(self) -> dict[str, Any]:
         """The settings as camelCase config keys, the form `Pulumi.<stack>.yaml` uses."""
         return {
-            config_key(field.name): list(value) if isinstance(value := getattr(self, field.name), tuple) else value
-            for field in fields(self)
+            config_key(name): list(value) if isinstance(value, tuple) else value
+            for name, value in zip(self._fields, self, strict=True)
         }
+
+
+ALLOWED: dict[str, Allowed | None] = dict(zip(Settings._fields, _declared, strict=True))  # every field is a setting()
+_declared_new = Settings.__new__
+
+
+def _checked_new(cls: type[Settings], *args: Any, **kwargs: Any) -> Settings:
+    settings = _declared_new(cls, *args, **kwargs)
+    settings.check()
+    return settings
+
+
+# What a dataclass's __post_init__ did: every Settings(...) is checked. Set on the class after it is made, because a
+# NamedTuple's body may not define __new__; type checkers still see the fields' own signature.
+Settings.__new__ = staticmethod(_checked_new)  # type: ignore[assignment,method-assign]
 
 
 def _express_children_fit_in_five_minutes(settings: Settings) -> str | None:
@@ -266,7 +282,7 @@ def config_key(field_name: str) -> str:
 
 def known_keys() -> list[str]:
     """Every setting's config key, in declaration order."""
-    return [config_key(field.name) for field in fields(Settings)]
+    return [config_key(name) for name in Settings._fields]
 
 
 _HINTS: dict[type, dict[str, Any]] = {}

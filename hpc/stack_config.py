@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hpc import config_file
 from hpc.settings import InvalidSettings, Settings, known_keys
@@ -23,8 +22,7 @@ PROJECT = "hpc-step-functions"  # Pulumi.yaml's name: the namespace of a key set
 DEFAULT_STACK = "dev"
 
 
-@dataclass(frozen=True)
-class StackSettings:
+class StackSettings(NamedTuple):
     """Settings and where they came from, for the user to see which numbers a run follows."""
 
     settings: Settings

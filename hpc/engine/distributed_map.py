@@ -25,9 +25,8 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hpc.engine import limits, map_items, pool, result_writer, templates
 from hpc.engine.errors import EngineFault, StatesError
@@ -44,8 +43,7 @@ STATUS_NAMES = ("SUCCEEDED", "FAILED")
 PENDING = 2  # the spool's status for children that never started
 
 
-@dataclass(frozen=True)
-class Arns:
+class Arns(NamedTuple):
     """Fake but well-formed ARNs: arn:aws:states:local:000000000000:<kind>:<machine>..."""
 
     region: str = "local"
@@ -55,17 +53,28 @@ class Arns:
         return f"arn:aws:states:{self.region}:{self.account}:{kind}"
 
 
-@dataclass
 class MapEnvironment:
-    """What a Map run needs from the engine."""
+    """What a Map run needs from the engine. (A plain class: a dataclass's creation runs generated code at import.)"""
 
-    store_root: Path
-    workers: int
-    runtime: Runtime
-    state_machine_name: str
-    on_progress: Callable[[MapProgress], None] | None = None
-    arns: Arns = Arns()
-    on_child: Callable[[ChildSpan], None] | None = None  # one span per finished child; unset, nothing is timed
+    __slots__ = ("store_root", "workers", "runtime", "state_machine_name", "on_progress", "arns", "on_child")
+
+    def __init__(
+        self,
+        store_root: Path,
+        workers: int,
+        runtime: Runtime,
+        state_machine_name: str,
+        on_progress: Callable[[MapProgress], None] | None = None,
+        arns: Arns = Arns(),  # noqa: B008 - immutable, shared as a dataclass default was
+        on_child: Callable[[ChildSpan], None] | None = None,  # one span per finished child; unset, nothing is timed
+    ) -> None:
+        self.store_root = store_root
+        self.workers = workers
+        self.runtime = runtime
+        self.state_machine_name = state_machine_name
+        self.on_progress = on_progress
+        self.arns = arns
+        self.on_child = on_child
 
 
 class DistributedMap:

@@ -16,9 +16,8 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from handlers.store import LOCAL_STORE_ENV
 from hpc.engine import lambdas, limits
@@ -34,8 +33,7 @@ _NAME = re.compile(r"[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}")
 _MACHINE_NAME = re.compile(r"[0-9A-Za-z_-]{1,80}")
 
 
-@dataclass(frozen=True)
-class ExecutionResult:
+class ExecutionResult(NamedTuple):
     """How an execution ended: status SUCCEEDED (with output) or FAILED (with error and cause)."""
 
     name: str

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +39,6 @@ def timestamp(moment: datetime | None = None) -> str:
     return f"{_iso_second(second)}{int((now - second) * 1000):03d}Z"
 
 
-@dataclass
 class Execution:
     """What the context object says about one execution (a parent or a Map child), and its history's event count.
 
@@ -48,28 +46,51 @@ class Execution:
     Parallel and the iterations of an inline Map write into their execution's history, so they share the counter.
     """
 
-    name: str
-    arn: str
-    input: Any
-    state_machine_arn: str
-    state_machine_name: str
-    start_time: str = field(default_factory=timestamp)
-    events: int = 1
+    # Plain classes here, not dataclasses: creating a dataclass runs generated code at import, which every run paid.
+    __slots__ = ("name", "arn", "input", "state_machine_arn", "state_machine_name", "start_time", "events")
+
+    def __init__(
+        self,
+        name: str,
+        arn: str,
+        input: Any,  # noqa: A002 - the context object's Execution.Input
+        state_machine_arn: str,
+        state_machine_name: str,
+        start_time: str | None = None,
+        events: int = 1,
+    ) -> None:
+        self.name = name
+        self.arn = arn
+        self.input = input
+        self.state_machine_arn = state_machine_arn
+        self.state_machine_name = state_machine_name
+        self.start_time = timestamp() if start_time is None else start_time
+        self.events = events
 
 
-@dataclass
 class Runtime:
     """Services the states need: handlers by FunctionName, delay scales, the Distributed Map runner and the clock.
 
     `wait_scale` multiplies the time a Wait state sleeps (1.0 waits as long as AWS would; 0 does not wait at all).
     """
 
-    handlers: dict[str, lambdas.Handler]
-    retry_delay_scale: float = 1.0
-    run_map: Callable[[str, dict[str, Any], Any, Execution, Context], Any] | None = None
-    sleep: Callable[[float], None] = field(default=lambda seconds: time.sleep(seconds))
-    wait_scale: float = 1.0
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    __slots__ = ("handlers", "retry_delay_scale", "run_map", "sleep", "wait_scale", "now")
+
+    def __init__(
+        self,
+        handlers: dict[str, lambdas.Handler],
+        retry_delay_scale: float = 1.0,
+        run_map: Callable[[str, dict[str, Any], Any, Execution, Context], Any] | None = None,
+        sleep: Callable[[float], None] = lambda seconds: time.sleep(seconds),
+        wait_scale: float = 1.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.handlers = handlers
+        self.retry_delay_scale = retry_delay_scale
+        self.run_map = run_map
+        self.sleep = sleep
+        self.wait_scale = wait_scale
+        self.now = now
 
 
 class Context(dict[str, Any]):

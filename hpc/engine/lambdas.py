@@ -25,11 +25,9 @@ import importlib
 import json
 import random
 import time
-import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from hpc.engine import limits
 from hpc.engine.clock import SecondText
@@ -60,18 +58,40 @@ def request_id() -> str:
     return random_uuid()
 
 
-@dataclass
 class LambdaContext:
-    """The attributes of the Lambda Python runtime's context object that handlers commonly read."""
+    """The attributes of the Lambda Python runtime's context object that handlers commonly read.
 
-    function_name: str
-    invoked_function_arn: str
-    aws_request_id: str = field(default_factory=lambda: request_id())
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 128
-    log_group_name: str = ""
-    log_stream_name: str = ""
-    _deadline: float = field(default_factory=lambda: time.monotonic() + DEFAULT_TIMEOUT_MS / 1000)
+    A plain class, not a dataclass: creating a dataclass runs generated code at import, a cost every `hpc run` paid."""
+
+    __slots__ = (
+        "function_name",
+        "invoked_function_arn",
+        "aws_request_id",
+        "function_version",
+        "memory_limit_in_mb",
+        "log_group_name",
+        "log_stream_name",
+        "_deadline",
+    )
+
+    def __init__(
+        self,
+        function_name: str,
+        invoked_function_arn: str,
+        aws_request_id: str | None = None,
+        function_version: str = "$LATEST",
+        memory_limit_in_mb: int = 128,
+        log_group_name: str = "",
+        log_stream_name: str = "",
+    ) -> None:
+        self.function_name = function_name
+        self.invoked_function_arn = invoked_function_arn
+        self.aws_request_id = request_id() if aws_request_id is None else aws_request_id
+        self.function_version = function_version
+        self.memory_limit_in_mb = memory_limit_in_mb
+        self.log_group_name = log_group_name
+        self.log_stream_name = log_stream_name
+        self._deadline = time.monotonic() + DEFAULT_TIMEOUT_MS / 1000
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -117,8 +137,7 @@ def event_from_payload(payload: Any) -> Any:
     return payload
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """A successful invoke: the decoded response, its request id and the size of the response body in bytes (the
     body is compact JSON, so this is also the payload's size as Step Functions counts it)."""
 
@@ -233,6 +252,8 @@ def function_error(error: Exception, request_id: str) -> StatesError:
     override = getattr(error, "step_functions_error", None)
     if isinstance(override, str) and override:
         return StatesError(override, str(error))
+    import traceback  # only for a failing function: imported then, not by every run
+
     stack = traceback.format_list(traceback.extract_tb(error.__traceback__)[1:])  # without the engine's own frame
     cause = {
         "errorMessage": str(error),

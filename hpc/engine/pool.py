@@ -32,7 +32,6 @@ import signal
 import struct
 import sys
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -192,6 +191,8 @@ class _Process:
             except SystemExit as exit_:
                 code = exit_.code if isinstance(exit_.code, int) else 1
             except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+                import traceback  # on this error path only, so no run imports it at start-up
+
                 traceback.print_exc()
             finally:
                 _flush_standard_streams()
@@ -451,5 +452,7 @@ def _worker_main(
     except BrokenPipeError:
         return
     except Exception:  # noqa: BLE001 - report the engine's own failure to the parent instead of dying silently
+        import traceback  # on this error path only, so no run imports it at start-up
+
         with contextlib.suppress(OSError):
             connection.send(("crashed", f"worker {os.getpid()}:\n{traceback.format_exc()}"))

@@ -6,10 +6,9 @@ wall-clock epoch seconds, so spans from different worker processes share one axi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
 class ChildSpan:
     """One finished child execution of a Distributed Map.
 
@@ -21,10 +20,30 @@ class ChildSpan:
     and `worker` are the child's rank in start order, `attempts` is None and `status` may be TIMED_OUT or ABORTED.
     """
 
-    index: int
-    worker: int
-    started: float
-    stopped: float
-    status: str
-    items: int
-    attempts: int | None
+    # A plain class rather than a dataclass (whose creation runs generated code at import, which every run paid) or a
+    # NamedTuple (whose field `index` would hide tuple.index).
+    __slots__ = ("index", "worker", "started", "stopped", "status", "items", "attempts")
+
+    def __init__(
+        self, index: int, worker: int, started: float, stopped: float, status: str, items: int, attempts: int | None
+    ) -> None:
+        self.index = index
+        self.worker = worker
+        self.started = started
+        self.stopped = stopped
+        self.status = status
+        self.items = items
+        self.attempts = attempts
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.index, self.worker, self.started, self.stopped, self.status, self.items, self.attempts)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is ChildSpan and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"ChildSpan({shown})"

@@ -7,16 +7,28 @@ failure then exceeds it whatever the total); a count never needs the total.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
-@dataclass(frozen=True)
 class Threshold:
-    percentage: float | None
-    count: int | None
+    # A plain class: a dataclass's creation runs generated code at import, and a NamedTuple's field `count` would hide
+    # tuple.count.
+    __slots__ = ("percentage", "count")
+
+    def __init__(self, percentage: float | None, count: int | None) -> None:
+        self.percentage = percentage
+        self.count = count
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Threshold and (self.percentage, self.count) == (other.percentage, other.count)
+
+    def __hash__(self) -> int:
+        return hash((self.percentage, self.count))
+
+    def __repr__(self) -> str:
+        return f"Threshold(percentage={self.percentage!r}, count={self.count!r})"
 
     @classmethod
     def of(cls, state: dict[str, Any]) -> Threshold:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hpc.engine import checks, jsonata_language, variables
 from hpc.engine.errors import InvalidDefinition
@@ -64,8 +63,7 @@ def validate(definition: Any, functions: Mapping[str, str]) -> None:
     _languages(definition, "", "JSONPath")
 
 
-@dataclass(frozen=True)
-class Checker:
+class Checker(NamedTuple):
     """What a state kind's `check` needs: the functions the engine knows, and checking nested machines.
 
     `in_distributed_child` is true inside a Distributed Map's ItemProcessor, where another Distributed Map is not

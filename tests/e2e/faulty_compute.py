@@ -28,7 +28,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -129,8 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = real_specs(settings, bucket)
         return {
             **found,
-            "compute": replace(found["compute"], handler=f"{MODULE}.handler"),
-            "sum": replace(found["sum"], handler=f"{MODULE}.sum_handler"),
+            "compute": found["compute"]._replace(handler=f"{MODULE}.handler"),
+            "sum": found["sum"]._replace(handler=f"{MODULE}.sum_handler"),
         }
 
     hpc.local.function_specs = specs  # type: ignore[assignment]

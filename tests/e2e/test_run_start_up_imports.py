@@ -30,6 +30,13 @@ NOT_AT_START_UP = (
     "hpc.report",
     "hpc.cloud",
     "hpc.estimate",
+    # Records are NamedTuples or plain classes: creating a dataclass runs generated code, and `dataclasses` imports
+    # `inspect` (with ast, dis, tokenize); pkgutil.iter_modules imports `inspect` too (the workload registry lists its
+    # folder itself); traceback (with textwrap) only for a failing function or worker.
+    "dataclasses",
+    "inspect",
+    "pkgutil",
+    "traceback",
 )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
 import pulumi
@@ -68,7 +67,7 @@ def inputs_without_code(deployment: Deployment) -> list[tuple[str, str, Any]]:
 
 def test_test_overrides_cover_every_setting():
     assert {key.removeprefix("hpc:") for key in OVERRIDES} == {
-        "".join(part if i == 0 else part.title() for i, part in enumerate(f.name.split("_"))) for f in fields(Settings)
+        "".join(part if i == 0 else part.title() for i, part in enumerate(name.split("_"))) for name in Settings._fields
     }
 
 

@@ -1,8 +1,6 @@
-from dataclasses import dataclass
-
 import pytest
 
-from hpc.settings import EMAIL, Each, InvalidSettings, Matches, Settings, config_key, setting
+from hpc.settings import ALLOWED, Each, InvalidSettings, Matches, Settings, config_key
 from hpc.stack_config import load_settings, load_stack_settings
 
 
@@ -62,44 +60,47 @@ def test_stack_file_settings_are_read_and_checked(tmp_path):
 
 
 # ---- one declaration per setting: type, default and what is allowed ------------------------------------------------
+# A setting's type annotation says how its value is read, its setting() what is allowed; the list and optional shapes:
 
 
-@dataclass(frozen=True)
-class WithListAndOptional(Settings):
-    """What adding a setting takes: one line each (these two are the shapes of dataBuckets and an optional email)."""
-
-    buckets: tuple[str, ...] = setting((), Each(Matches(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?", "bucket[/prefix]")))
-    contact: str | None = setting(None, Matches(EMAIL, "an email address"))
-
-
-def test_a_new_setting_is_one_declaration_read_from_yaml_and_from_pulumi_strings():
+def test_a_list_and_an_optional_setting_are_read_from_yaml_and_from_pulumi_strings():
     # Pulumi hands structured config over as JSON text; a stack file gives real lists; an empty string is unset.
-    from_pulumi = WithListAndOptional.from_mapping({"hpc:buckets": '["data-1", "data-2/raw"]', "hpc:contact": ""})
-    from_yaml = WithListAndOptional.from_mapping({"buckets": ["data-1", "data-2/raw"], "contact": None})
+    from_pulumi = Settings.from_mapping(
+        {"hpc:dataBuckets": '["data-1", "data-2/raw"]', "hpc:computeReservedConcurrency": ""}
+    )
+    from_yaml = Settings.from_mapping({"dataBuckets": ["data-1", "data-2/raw"], "computeReservedConcurrency": None})
     assert from_pulumi == from_yaml
-    assert (from_yaml.buckets, from_yaml.contact) == (("data-1", "data-2/raw"), None)
-    assert WithListAndOptional.from_mapping({"contact": "ops@example.com"}).contact == "ops@example.com"
-    assert WithListAndOptional().merged({"maxItems": "5"}).max_items == 5
-    assert WithListAndOptional.from_mapping({"buckets": "data-1, data-2"}).buckets == ("data-1", "data-2")  # --set
-    assert "buckets" in WithListAndOptional().as_config()
+    assert (from_yaml.data_buckets, from_yaml.compute_reserved_concurrency) == (("data-1", "data-2/raw"), None)
+    reserved = Settings.from_mapping({"computeReservedConcurrency": "500", "maxConcurrency": "500"})
+    assert reserved.compute_reserved_concurrency == 500
+    assert Settings.from_mapping({"dataBuckets": "data-1, data-2"}).data_buckets == ("data-1", "data-2")  # --set
+    assert Settings(data_buckets=("data-1",)).as_config()["dataBuckets"] == ["data-1"]
+
+
+def test_every_field_is_a_declared_setting_with_its_rule():
+    assert list(ALLOWED) == list(Settings._fields)
+    assert isinstance(ALLOWED["data_buckets"], Each)
+    assert isinstance(ALLOWED["alarm_email"], Matches)
+    assert ALLOWED["tracing"] is None  # its type says all there is to check
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"buckets": {"a": 1}}, r"setting 'buckets' must be a list of strings, got \{'a': 1\}"),
-        ({"buckets": [1, 2]}, r"setting 'buckets' must be a list of strings, got \[1, 2\]"),
+        ({"dataBuckets": {"a": 1}}, r"setting 'dataBuckets' must be a list of strings, got \{'a': 1\}"),
+        ({"dataBuckets": [1, 2]}, r"setting 'dataBuckets' must be a list of strings, got \[1, 2\]"),
         (
-            {"buckets": ["Bad_Bucket"]},
-            r"'buckets' must be a list, each element bucket\[/prefix\], got \['Bad_Bucket'\]",
+            {"dataBuckets": ["Bad_Bucket"]},
+            r"'dataBuckets' must be a list, each element `bucket` or `bucket/prefix`.*got \['Bad_Bucket'\]",
         ),
-        ({"contact": "nobody"}, r"setting 'contact' must be an email address, got 'nobody'"),
-        ({"contact": {"a": 1}}, r"setting 'contact' must be a string \(or unset\), got \{'a': 1\}"),
+        ({"alarmEmail": "nobody"}, r"setting 'alarmEmail' must be an email address, or empty for none, got 'nobody'"),
+        ({"alarmEmail": {"a": 1}}, r"setting 'alarmEmail' must be a string, got \{'a': 1\}"),
+        ({"computeReservedConcurrency": [1]}, r"must be an integer \(or unset\), got \[1\]"),
     ],
 )
-def test_a_new_setting_is_checked_like_every_other(values, message):
+def test_a_list_and_an_optional_setting_are_checked_like_every_other(values, message):
     with pytest.raises(InvalidSettings, match=message):
-        WithListAndOptional.from_mapping(values)
+        Settings.from_mapping(values)
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hpc.engine.intrinsics.syntax import Call
 
@@ -16,8 +15,7 @@ class ArgumentError(ValueError):
     """An argument breaks the function's input validation rules: the call fails with States.IntrinsicFailure."""
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(NamedTuple):
     arity: tuple[int, int | None]
     """(fewest, most) arguments; most None for any number."""
     implementation: Implementation

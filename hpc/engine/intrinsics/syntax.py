@@ -8,8 +8,7 @@ paths inside calls are checked by hpc.engine.paths.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hpc.engine import paths
 from hpc.engine.errors import InvalidDefinition
@@ -20,13 +19,11 @@ _WORDS = (("true", True), ("false", False), ("null", None))
 ESCAPES = {"'": "'", "{": "{", "}": "}", "\\": "\\"}
 
 
-@dataclass(frozen=True)
-class Literal:
+class Literal(NamedTuple):
     value: Any
 
 
-@dataclass(frozen=True)
-class StringLiteral:
+class StringLiteral(NamedTuple):
     raw: str
     """The text between the quotes with its escapes still in place, so States.Format can tell `\\{` from `{`."""
 
@@ -35,13 +32,11 @@ class StringLiteral:
         return re.sub(r"\\(.)", lambda match: ESCAPES[match.group(1)], self.raw)
 
 
-@dataclass(frozen=True)
-class Path:
+class Path(NamedTuple):
     path: str
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     name: str
     arguments: tuple[Literal | StringLiteral | Path | Call, ...]
 
