@@ -12,8 +12,8 @@ Size 0 is refused ("size must be at least 1") rather than answered with an empty
 result files to check, and a job of nothing is far more often a typo than a request.
 
 The items go to the store as one JSON array, read by the Map's ItemReader, so the job size is not bounded by the
-256 KiB state payload limit. The array is written in chunks as the items are generated, so a job of 10^8 items
-never holds its item list (nor its JSON) in the function's memory.
+256 KiB state payload limit. The array is written in chunks as the items are generated (handlers/item_list.py), so a
+job of 10^8 items never holds its item list (nor its JSON) in the function's memory.
 
 A data job (`{"workload": <data workload>, "data": "s3://..."}`, see handlers/datasets.py) writes nothing: its items
 are the data, which the Map's own ItemReader lists or streams. Its location is checked against the stack's
@@ -24,17 +24,15 @@ the Map that reads that kind of source, and the job's `"items"` is null: only th
 
 from __future__ import annotations
 
-import itertools
-import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection
 from typing import Any
 
 from handlers import datasets, environment, workloads
 from handlers.errors import InvalidInput
 from handlers.inputs import describe
+from handlers.item_list import json_array_chunks
 from handlers.store import store
 
-CHUNK_ITEMS = 16_384  # items encoded at a time: about 100 KB of JSON, under a megabyte of objects
 GENERATED = "generated"  # the reader of a job whose items the start function writes
 
 
@@ -75,16 +73,6 @@ def unpack(event: Any) -> tuple[Any, str]:
     if not isinstance(execution, str) or not execution or "/" in execution:
         raise InvalidInput(f"the start event's execution must be an execution name, got {describe(execution)}")
     return event["input"], execution
-
-
-def json_array_chunks(values: Iterable[Any], per_chunk: int = CHUNK_ITEMS) -> Iterator[bytes]:
-    """`values` as one compact JSON array, in chunks of `per_chunk` items."""
-    source = iter(values)
-    separator = b"["
-    while chunk := list(itertools.islice(source, per_chunk)):
-        yield separator + json.dumps(chunk, separators=(",", ":")).encode()[1:-1]
-        separator = b","
-    yield b"]" if separator == b"," else b"[]"
 
 
 def plan(execution_input: Any, *, max_items: int) -> tuple[dict[str, Any], Collection[Any] | None]:

@@ -183,14 +183,6 @@ def test_a_large_item_list_is_uploaded_in_parts_to_s3(monkeypatch):
     store._s3_store.cache_clear()
 
 
-@pytest.mark.parametrize("count", [0, 1, 2, 7, 64])
-@pytest.mark.parametrize("per_chunk", [1, 3, 64, 1000])
-def test_item_chunks_join_into_one_compact_json_array(count, per_chunk):
-    values = [{"k": i, "s": "é,]"} if i % 3 else i for i in range(count)]
-    body = b"".join(start.json_array_chunks(values, per_chunk))
-    assert body == json.dumps(values, separators=(",", ":")).encode()
-
-
 def test_the_local_store_leaves_no_object_when_the_chunks_fail(tmp_path):
     def failing_chunks():
         yield b"[1,"
