@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from hpc.engine import limits, map_items, pool, result_writer, templates
 from hpc.engine.errors import EngineFault, StatesError
 from hpc.engine.interpreter import Context, Execution, Runtime
+from hpc.engine.item_text import IntText
 from hpc.engine.map_child import FAILED, SUCCEEDED, ChildNames, ChildRunner, pending_record
 from hpc.engine.map_items import Child, ChildInputs, ItemCount
 from hpc.engine.spans import ChildSpan
@@ -222,6 +223,7 @@ class _MapRun:
             doing = f"between child executions, holding items {first[1]}..{last[1] + len(last[2]) - 1}"
         else:
             index, start, values, _ = running[0]
+            values = values.decode() if isinstance(values, IntText) else values
             end = start + len(values)
             shown = limits.to_json(values[:5])[:200] + (" ..." if len(values) > 5 else "")
             which = f"item {start}" if end - start == 1 else f"items {start}..{end - 1}"

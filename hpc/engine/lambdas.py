@@ -153,8 +153,7 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
         invoked_function_arn=function_name if function_name.startswith("arn:") else "",
         log_group_name=f"/aws/lambda/{function_name.rsplit(':', 1)[-1]}",
     )
-    # The handler's own decoded copy; a Map child's input was encoded for its record already (hpc.engine.limits).
-    event = json.loads(limits.to_json(event))
+    event = private_copy(event)
     try:
         returned = handler(event, context)
     except Exception as error:  # noqa: BLE001 - every exception a handler raises is a function error in Lambda
@@ -178,6 +177,39 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
     payload = json.loads(body)
     limits.remember(payload, body)  # for the task's size checks and a Map child's record
     return Invocation(payload, context.aws_request_id, len(body.encode()))
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def private_copy(event: Any) -> Any:
+    """The handler's own copy of the event, as Lambda decodes it from the request: nothing it changes reaches the
+    state's data. The engine's values are JSON values already (decoded, or built by templates from decoded ones),
+    so copying the containers gives what decoding their JSON gives; a list of scalars (a batch's Items) is copied in
+    one C call rather than decoded item by item. Anything else goes through JSON, as the request would."""
+    try:
+        return _copy(event)
+    except TypeError:
+        return json.loads(limits.to_json(event))
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {_key(key): _copy(item) for key, item in value.items()}
+    if kind is list:
+        if _SCALARS.issuperset(map(type, value)):
+            return value.copy()
+        return [_copy(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    raise TypeError(f"not a JSON value: {kind.__name__}")
+
+
+def _key(key: Any) -> str:
+    if type(key) is not str:
+        raise TypeError("a non-string key")
+    return key  # type: ignore[no-any-return]
 
 
 def _decode_body(body: bytes) -> Any:

@@ -77,7 +77,7 @@ class ChildRunner:
         started = time.time() if self.timed else 0.0
         index, _, values, _ = child
         try:
-            child_input = self.inputs.input_of(child)
+            child_input, input_json = self.inputs.input_and_json(child)
         except StatesError as error:
             self.stop.set()
             return ("map-error", error.error, error.cause, index), True, 0
@@ -89,7 +89,6 @@ class ChildRunner:
             state_machine_arn=self.names.machine_arn,
             state_machine_name=self.names.machine_name,
         )
-        input_json = limits.to_json(child_input)
         limits.remember(child_input, input_json)  # its Lambda payload and size checks reuse this text
         record: dict[str, Any] = {
             "ExecutionArn": execution.arn,

@@ -19,13 +19,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from hpc.engine import item_reader, limits, paths, templates
 from hpc.engine.errors import StatesError
 from hpc.engine.interpreter import Context
+from hpc.engine.item_text import IntText
 
-Child = tuple[int, int, list[Any], bool]
+Child = tuple[int, int, list[Any] | IntText, bool]  # values may still be text: hpc.engine.item_text
 
 
 def read_items(name: str, state: dict[str, Any], data: Any, context: Context, store_root: Path) -> Iterable[Any]:
@@ -65,9 +66,21 @@ class ChildInputs:
 
     def input_of(self, child: Child) -> Any:
         _, first, values, selected = child
+        if isinstance(values, IntText):
+            values = values.decode()
         if not selected and self.selector is not None:
             values = [self.select(first + offset, value) for offset, value in enumerate(values)]
         return self.wrap(values)
+
+    def input_and_json(self, child: Child) -> tuple[Any, str]:
+        """The child's input and its compact JSON; a batch of integers still in text is not encoded again."""
+        child_input = self.input_of(child)
+        values = child[2]
+        if not isinstance(values, IntText) or self.selector is not None or not self.batched:
+            return child_input, limits.to_json(child_input)
+        if self.batch_input is None:
+            return child_input, f'{{"Items":[{values.text}]}}'
+        return child_input, f'{{"BatchInput":{limits.to_json(self.batch_input)},"Items":[{values.text}]}}'
 
 
 class ItemCount:
@@ -95,7 +108,8 @@ def children(
             yield index, index, [value], False
     elif batcher.get("MaxInputBytesPerBatch") is None:
         size = batcher.get("MaxItemsPerBatch") or _UNLIMITED
-        while values := list(itertools.islice(source, size)):
+        batches = items.batches(size) if isinstance(items, Batchable) else _batches(source, size)
+        for values in batches:
             first = count.read
             count.read += len(values)
             count.children += 1
@@ -108,6 +122,18 @@ def children(
 
 
 _UNLIMITED = 2**62  # a batcher without MaxItemsPerBatch holds every item (which must then fit in one payload)
+
+
+@runtime_checkable
+class Batchable(Protocol):
+    """Items a reader can hand over in batches itself, cheaper than one by one (hpc.engine.item_reader.json_array)."""
+
+    def batches(self, size: int) -> Iterator[list[Any] | IntText]: ...
+
+
+def _batches(source: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while values := list(itertools.islice(source, size)):
+        yield values
 
 
 def _byte_sized(

@@ -6,6 +6,9 @@ calls. Here each worker is a forked process with its own pipe, so the parent alw
   rest whatever the caller needs to run it: its items), pulled lazily from the caller's iterator, so the parent never
   holds more than a bounded look-ahead of work; `guided_chunks` sizes the chunks so that they shrink as the work nears
   its end (guided scheduling), and a million children cost a few thousand messages, not a million;
+- a worker holds up to IN_FLIGHT chunks: the next one waits in its pipe while it runs the current one, so it never
+  idles waiting for the parent between chunks. Only a chunk that fits in the pipe's buffer is sent ahead (the write
+  then never waits for a busy worker, which may itself be waiting to send results: no deadlock);
 - a worker reports finished children at least every FLUSH_SECONDS and at once after a failure, so progress and the
   failure tolerance see results promptly, and before its unsent outcomes pass FLUSH_BYTES, so the parent never holds
   a message larger than that (plus one outcome) however large the outcomes are;
@@ -24,6 +27,7 @@ length-prefixed messages: the multiprocessing package would cost a small run's s
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import mmap
 import os
 import pickle
@@ -38,9 +42,11 @@ from typing import Any
 
 FLUSH_SECONDS = 0.1
 FLUSH_BYTES = 256 * 1024
+PIPE_BYTES = 1024 * 1024  # a flushed message fits whole: the writer need not wait for the reader piece by piece
 POLL_SECONDS = 0.1
 MAX_CHUNK = 256
 CHUNKS_PER_WORKER = 4
+IN_FLIGHT = 2  # chunks a worker holds: the one it runs, and the next
 LOOKAHEAD_CHILDREN = 1024  # children read ahead to size chunks: enough to see the end coming, bounded in memory
 LOOKAHEAD_WEIGHT = 32_768  # and at most this much of their weight (items), so big batches do not pile up
 TERMINATE_GRACE_SECONDS = 1.0
@@ -57,8 +63,8 @@ def worker_lane() -> int:
 
 
 class WorkerDied(Exception):
-    """A worker process exited while it held a chunk; `child` is the id of the one it was running (None: between
-    children), `chunk` the children it held."""
+    """A worker process exited while it held chunks; `child` is the id of the one it was running (None: between
+    children), `chunk` the children it held (of every chunk sent to it and not done)."""
 
     def __init__(self, pid: int, exitcode: int | None, child: int | None, chunk: list[Any]) -> None:
         super().__init__(f"worker {pid} died (exit code {exitcode}) holding children {chunk[0][0]}..{chunk[-1][0]}")
@@ -124,8 +130,16 @@ class Channel:
         self.write_fd = write_fd
 
     def send(self, message: Any) -> None:
+        self.send_encoded(self.encode(message))
+
+    @staticmethod
+    def encode(message: Any) -> bytes:
+        """The bytes `send` writes for `message`: its length, then its pickle."""
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(_HEADER.pack(len(data)) + data)
+        return _HEADER.pack(len(data)) + data
+
+    def send_encoded(self, encoded: bytes) -> None:
+        view = memoryview(encoded)
         assert self.write_fd is not None
         while view:
             view = view[os.write(self.write_fd, view) :]
@@ -229,6 +243,20 @@ class _Process:
         self._signal(signal.SIGKILL)
 
 
+def _pipe_size(fd: int | None) -> int:
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return 0  # unknown: nothing is sent ahead
+
+
+def _pipe() -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError):  # a larger buffer where the system allows it; the default works too
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    return read_fd, write_fd
+
+
 def _flush_standard_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
@@ -241,8 +269,12 @@ class _Worker:
         self.process = process
         self.to_worker = to_worker
         self.from_worker = from_worker
-        self.chunk: list[Any] | None = None
+        self.held: deque[list[Any]] = deque()  # chunks sent and not done, the running one first
+        self.pipe_bytes = _pipe_size(to_worker.write_fd)
         self.open = True
+
+    def children_held(self) -> list[Any]:
+        return [child for chunk in self.held for child in chunk]
 
 
 class WorkerPool:
@@ -264,7 +296,7 @@ class WorkerPool:
         # Two pipes per worker: (read, write) towards it and back. Each worker closes every end but its two, and the
         # parent closes the workers' ends, so a worker sees EOF once the parent is gone and the parent sees EOF once
         # a worker is gone.
-        pipes = [(os.pipe(), os.pipe()) for _ in range(self.size)]
+        pipes = [(_pipe(), _pipe()) for _ in range(self.size)]
         try:
             for slot, (to_worker, from_worker) in enumerate(pipes):
                 own = (to_worker[0], from_worker[1])
@@ -321,22 +353,34 @@ class WorkerPool:
         """Run every child of `chunks`; report outcomes as they arrive, and (after a stop) the children never
         started, in chunks, to `on_unstarted`."""
 
+        next_chunk: list[Any] = []  # the chunk taken from `chunks` and not sent yet, with its message
+
         def dispatch(worker: _Worker) -> None:
-            worker.chunk = None if self.stop.is_set() else next(chunks, None)
-            if worker.chunk is None:
-                return
-            on_dispatch(worker.chunk)
-            try:
-                worker.to_worker.send(worker.chunk)
-            except OSError:  # the worker died since its last message
-                worker.open = False
-                worker.process.join(TERMINATE_GRACE_SECONDS)
-                raise WorkerDied(worker.process.pid, worker.process.exitcode, None, worker.chunk) from None
+            while len(worker.held) < IN_FLIGHT and not self.stop.is_set():
+                if not next_chunk:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        return
+                    next_chunk[:] = [chunk, Channel.encode(chunk)]
+                chunk, encoded = next_chunk
+                if worker.held and len(encoded) > worker.pipe_bytes:
+                    return  # sent when this worker is idle, reading
+                next_chunk.clear()
+                worker.held.append(chunk)
+                on_dispatch(chunk)
+                try:
+                    worker.to_worker.send_encoded(encoded)
+                except OSError:  # the worker died since its last message
+                    worker.open = False
+                    worker.process.join(TERMINATE_GRACE_SECONDS)
+                    raise WorkerDied(
+                        worker.process.pid, worker.process.exitcode, None, worker.children_held()
+                    ) from None
 
         for worker in self.workers:
             dispatch(worker)
-        while any(worker.chunk is not None for worker in self.workers):
-            busy = [worker for worker in self.workers if worker.chunk is not None]
+        while any(worker.held for worker in self.workers):
+            busy = [worker for worker in self.workers if worker.held]
             # A worker's pipe becomes readable with a message, or at EOF when the worker is gone.
             fds = [w.from_worker.read_fd for w in busy if w.from_worker.read_fd is not None]
             ready, _, _ = select.select(fds, [], [], POLL_SECONDS)
@@ -344,6 +388,8 @@ class WorkerPool:
                 if worker.from_worker.read_fd in ready or not worker.process.is_alive():
                     self._receive(worker, on_results, on_unstarted, dispatch)
             on_tick()
+        if next_chunk:
+            on_unstarted(next_chunk[0])
         for chunk in chunks:  # stopped: what was never sent never starts
             on_unstarted(chunk)
 
@@ -354,7 +400,7 @@ class WorkerPool:
         on_unstarted: Callable[[list[Any]], None],
         dispatch: Callable[[_Worker], None],
     ) -> None:
-        while worker.chunk is not None:
+        while worker.held:
             try:
                 if not worker.from_worker.poll():
                     if not worker.process.is_alive():
@@ -366,7 +412,10 @@ class WorkerPool:
                 worker.process.join(TERMINATE_GRACE_SECONDS)
                 child = self.running[worker.slot]
                 raise WorkerDied(
-                    worker.process.pid, worker.process.exitcode, None if child == IDLE else child, worker.chunk
+                    worker.process.pid,
+                    worker.process.exitcode,
+                    None if child == IDLE else child,
+                    worker.children_held(),
                 ) from None
             kind = message[0]
             if kind == "results":
@@ -374,8 +423,9 @@ class WorkerPool:
             elif kind == "done":
                 on_results(message[1])
                 started = message[2]
-                if started < len(worker.chunk):
-                    on_unstarted(worker.chunk[started:])
+                done = worker.held.popleft()
+                if started < len(done):
+                    on_unstarted(done[started:])
                 dispatch(worker)
             else:
                 raise WorkerCrashed(message[1])

@@ -4,10 +4,13 @@ request ids without uuid objects."""
 import json
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpc.engine import lambdas, limits, uuids
+from hpc.engine import lambdas, limits, map_items, uuids
+from hpc.engine.interpreter import Context
+from hpc.engine.item_text import IntText
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
@@ -54,3 +57,32 @@ def test_random_uuid_numbers_are_version_4_and_differ():
     for number in list(numbers)[:50]:
         parsed = uuid.UUID(int=number)
         assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_a_handlers_copy_of_its_event_is_what_decoding_its_json_gives(value):
+    copied = lambdas.private_copy(value)
+    assert json.dumps(copied) == json.dumps(json.loads(json.dumps(value)))
+
+
+def test_a_handler_changing_its_event_changes_nothing_of_the_states_data():
+    event = {"Items": [1, 2, 3], "BatchInput": {"job": {"params": {"size": 3}}}, "rows": [{"a": "1"}]}
+    copied = lambdas.private_copy(event)
+    copied["Items"].append(4)
+    copied["BatchInput"]["job"]["params"]["size"] = 9
+    copied["rows"][0]["a"] = "changed"
+    assert event == {"Items": [1, 2, 3], "BatchInput": {"job": {"params": {"size": 3}}}, "rows": [{"a": "1"}]}
+
+
+def test_what_is_not_a_json_value_reaches_the_handler_as_json_would_carry_it():
+    assert lambdas.private_copy({"t": (1, 2), 3: "x"}) == {"t": [1, 2], "3": "x"}
+
+
+@pytest.mark.parametrize("batch_input", [None, {"job": {"workload": "sum-squares", "params": {"size": 9}}}])
+def test_a_batch_still_in_text_gets_the_input_and_json_of_its_decoded_items(batch_input):
+    batcher = {"MaxItemsPerBatch": 4, **({"BatchInput": batch_input} if batch_input else {})}
+    inputs = map_items.ChildInputs({"ItemBatcher": batcher}, {}, Context({}))
+    from_text = inputs.input_and_json((0, 0, IntText("5,6,70,8", 4), False))
+    from_list = inputs.input_of((0, 0, [5, 6, 70, 8], False))
+    assert from_text == (from_list, limits.to_json(from_list))
