@@ -11,6 +11,7 @@ cannot pass. Data is generated under /tmp (or --data DIR) and deleted afterwards
 
     python -m benchmarks.data_jobs                    # 1 GB CSV (and 256 MB for memory), 10,000 files of ~100 KB
     python -m benchmarks.data_jobs --csv-mb 64 --small-csv-mb 16 --files 1000 --rounds 1 --no-write  # a quick look
+    python -m benchmarks.data_jobs --jobs object-digest --no-write   # one job (each job has its RESULTS.md section)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from benchmarks.report import publish
 BARE = Path(__file__).with_name("bare_data_jobs.py")
 GOAL = 1.6
 MB = 1_000_000
+JOBS = ("object-digest", "csv-stats")
 
 
 @dataclass(frozen=True)
@@ -156,31 +158,58 @@ def main() -> None:
     parser.add_argument("--csv-rounds", type=int, default=1, help="interleaved rounds over the large CSV (default 1)")
     parser.add_argument("--batch", type=int, default=128, help="maxItemsPerBatch for the hpc runs (default 128)")
     parser.add_argument("--data", type=Path, help="where to generate the data (default: a folder under /tmp)")
+    parser.add_argument(
+        "--jobs",
+        type=lambda text: [job.strip() for job in text.split(",")],
+        default=list(JOBS),
+        help=f"comma-separated jobs to run, of {', '.join(JOBS)} (default: both)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; do not rewrite RESULTS.md")
     args = parser.parse_args()
+    if unknown := set(args.jobs) - set(JOBS):
+        parser.error(f"--jobs: unknown job(s) {', '.join(sorted(unknown))}; choose from {', '.join(JOBS)}")
     root = Path(tempfile.mkdtemp(prefix="hpc-bench-data-", dir=args.data))
-    rows = []
     try:
-        files = root / "files"
-        files.mkdir()
-        size = make_files(files, args.files, args.file_kb * 1000)
-        rows.append(
-            row(
-                f"object-digest, {args.files:,} files",
-                size,
-                *compare("object-digest", files, size, args.rounds, args.batch),
+        for job in (job for job in JOBS if job in args.jobs):
+            rows = object_digest_rows(root, args) if job == "object-digest" else csv_stats_rows(root, args)
+            publish(
+                f"Data jobs: {job} against a single-process baseline",
+                "data_jobs",
+                body(rows, args.batch),
+                write=not args.no_write,
             )
-        )
-        for megabytes, rounds in ((args.small_csv_mb, 1), (args.csv_mb, args.csv_rounds)):
-            path = root / f"table-{megabytes}.csv"
-            size = make_csv(path, megabytes)
-            rows.append(row("csv-stats, one CSV", size, *compare("csv-stats", path, size, rounds, args.batch)))
-            path.unlink()
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    body = "\n".join(
+
+
+def object_digest_rows(root: Path, args: argparse.Namespace) -> list[str]:
+    files = root / "files"
+    files.mkdir()
+    size = make_files(files, args.files, args.file_kb * 1000)
+    try:
+        runs = compare("object-digest", files, size, args.rounds, args.batch)
+    finally:
+        shutil.rmtree(files)
+    return [row(f"object-digest, {args.files:,} files", size, *runs)]
+
+
+def csv_stats_rows(root: Path, args: argparse.Namespace) -> list[str]:
+    rows = []
+    for megabytes, rounds in ((args.small_csv_mb, 1), (args.csv_mb, args.csv_rounds)):
+        path = root / f"table-{megabytes}.csv"
+        size = make_csv(path, megabytes)
+        try:
+            rows.append(row("csv-stats, one CSV", size, *compare("csv-stats", path, size, rounds, args.batch)))
+        finally:
+            path.unlink()
+    return rows
+
+
+def body(rows: list[str], batch: int) -> str:
+    """One job's RESULTS.md section: how it was measured, then its rows."""
+    return "\n".join(
         [
-            f"`hpc run` with maxItemsPerBatch {args.batch} (data Maps also cap a batch at 256 KiB), against "
+            f"`hpc run` with maxItemsPerBatch {batch} (data Maps also cap a batch at 256 KiB), against "
             "`benchmarks/bare_data_jobs.py` (one process, standard library); medians of interleaved rounds; goal: "
             f">= {GOAL}x the baseline's MB/s on 2 cores. Load average at the end: {load_average()} (the machine is "
             "shared; compare the columns of a row, not rows of different runs).",
@@ -189,12 +218,6 @@ def main() -> None:
             "|---|---|---|---|---|---|---|",
             *rows,
         ]
-    )
-    publish(
-        "Data jobs: csv-stats and object-digest against a single-process baseline",
-        "data_jobs",
-        body,
-        write=not args.no_write,
     )
 
 
