@@ -1,8 +1,8 @@
 """object-digest: the SHA-256, byte count and line count of every object under a prefix, and one digest of the set.
 
-Each object is streamed in 1 MiB chunks, so memory per object is constant whatever its size. Bytes read must match
-the size the listing gave, or the object changed during the run (DataChanged, naming it); a missing object (deleted
-after the listing) fails its batch naming it.
+Each object is streamed in 1 MiB chunks through one buffer reused for the whole batch, so memory per object is
+constant whatever its size. Bytes read must match the size the listing gave, or the object changed during the run
+(DataChanged, naming it); a missing object (deleted after the listing) fails its batch naming it.
 
 The dataset digest is the SHA-256 of what `sha256sum` prints for the objects in key order -- lines
 `<hex digest>  <key>\\n` sorted by key bytes, S3's listing order -- so it does not depend on how items were batched
@@ -38,27 +38,29 @@ def parse(size: None, options: dict[str, Any]) -> dict[str, Any]:
 def compute(items: list[Any], params: dict[str, Any]) -> dict[str, list[Entry]]:
     bucket = datasets.locate(params["data"], SOURCES, params["format"]).bucket
     objects = store()
+    buffer = bytearray(CHUNK_BYTES)  # one for the batch: a read per chunk, never an allocation per chunk
     entries = []
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("Key"), str) or not isinstance(item.get("Size"), int):
             raise InvalidInput(f"object-digest reads S3 listing entries {{Key, Size, ...}}, got {describe(item)}")
-        entries.append(digest(objects, bucket, item["Key"], item["Size"]))
+        entries.append(digest(objects, bucket, item["Key"], item["Size"], buffer))
     entries.sort(key=lambda entry: entry[0])
     return {"objects": entries}
 
 
-def digest(objects: Store, bucket: str, key: str, listed_size: int) -> Entry:
-    """[key, SHA-256 hex, bytes, lines] of one object, streamed."""
+def digest(objects: Store, bucket: str, key: str, listed_size: int, buffer: bytearray) -> Entry:
+    """[key, SHA-256 hex, bytes, lines] of one object, streamed through `buffer`."""
     import hashlib  # here, not at the top: the registry imports every workload at each `hpc run`
 
     sha = hashlib.sha256()
     size = lines = 0
+    view = memoryview(buffer)
     stream = objects.open(bucket, key)
     try:
-        while chunk := stream.read(CHUNK_BYTES):
-            sha.update(chunk)
-            size += len(chunk)
-            lines += chunk.count(b"\n")
+        while read := stream.readinto(buffer):
+            sha.update(view[:read])  # hashlib releases the GIL and reads the buffer in place
+            lines += buffer.count(b"\n", 0, read)
+            size += read
     finally:
         getattr(stream, "close", lambda: None)()
     if size != listed_size:

@@ -44,6 +44,20 @@ def test_a_key_escaping_the_local_store_or_its_bucket_is_refused(tmp_path, key):
     assert not (tmp_path / "outside").exists()
 
 
+@pytest.mark.parametrize("key", ["../../outside", "a/../../../outside", "/tmp/outside"])
+def test_a_key_escaping_the_local_store_is_never_opened(tmp_path, key):
+    (tmp_path / "outside").write_bytes(b"secret")
+    with pytest.raises(ValueError, match="must stay inside the local store$"):
+        LocalStore(tmp_path / "root" / "store").open("b", key)
+
+
+@pytest.mark.parametrize("key", ["deep", "deep/", ""])
+def test_local_open_of_a_folder_is_object_missing_naming_it(tmp_path, key):
+    LocalStore(tmp_path).put("b", "deep/key.json", b"[1]")
+    with pytest.raises(ObjectMissing, match=f"^s3://b/{key} is a folder, not an object$"):
+        LocalStore(tmp_path).open("b", key)
+
+
 def test_local_list_gives_keys_under_the_prefix_in_order_with_sizes_skipping_half_written_objects(tmp_path):
     local = LocalStore(tmp_path)
     for key, body in [("r/2.json", b"22"), ("r/1.json", b"1"), ("r/sub/3.json", b"333"), ("other/4.json", b"4")]:
@@ -79,6 +93,18 @@ def test_s3_put_open_and_list(s3):
 def test_s3_open_of_a_missing_object_is_object_missing(s3):
     with pytest.raises(ObjectMissing, match="^s3://bkt/nope does not exist$"):
         S3Store(s3).open("bkt", "nope")
+
+
+def test_local_and_s3_streams_read_into_a_callers_buffer(tmp_path, s3):
+    for where in (LocalStore(tmp_path), S3Store(s3)):
+        where.put("bkt", "k", b"0123456789")
+        buffer, parts = bytearray(4), []
+        stream = where.open("bkt", "k")
+        while count := stream.readinto(buffer):
+            parts.append(bytes(buffer[:count]))
+        stream.close()
+        assert b"".join(parts) == b"0123456789"
+        assert max(map(len, parts)) <= 4
 
 
 def test_the_store_is_local_when_the_engine_names_a_directory(tmp_path, monkeypatch):
