@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from functools import cache
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
@@ -146,7 +147,20 @@ class LocalStore:
         start = base / folder if folder else base
         if not base.is_dir() or not start.is_dir() or ".." in PurePosixPath(folder).parts:
             return
-        yield from _walk(start, folder + "/" if folder else "", prefix)
+        # One generator whatever the depth (a stack of folders being read, deepest last): nested generators would
+        # cost every object one resumption per level.
+        stack = [iter(_folder_entries(str(start), folder + "/" if folder else "", prefix))]
+        while stack:
+            for sort_key, is_folder, entry in stack[-1]:
+                if is_folder:
+                    stack.append(iter(_folder_entries(entry.path, sort_key, prefix)))
+                    break
+                try:
+                    yield sort_key, entry.stat()
+                except FileNotFoundError:
+                    continue  # deleted while listing: S3's listing would not show it either
+            else:
+                stack.pop()
 
     def name(self, bucket: str, key: str) -> str:
         """How messages name an object: `s3://B/K`, or the file's own path for a mounted dataset."""
@@ -156,7 +170,9 @@ class LocalStore:
         return f"s3://{bucket}/{key}"
 
 
-def _walk(folder: Path, key_prefix: str, wanted: str) -> Iterator[tuple[str, os.stat_result]]:
+def _folder_entries(folder: str, key_prefix: str, wanted: str) -> list[tuple[str, bool, os.DirEntry[str]]]:
+    """(sort key, is a folder, entry) of one folder's objects and subfolders that may hold keys starting with
+    `wanted`, in S3's order."""
     with os.scandir(folder) as listing:
         entries = []
         for entry in listing:
@@ -170,15 +186,8 @@ def _walk(folder: Path, key_prefix: str, wanted: str) -> Iterator[tuple[str, os.
             sort_key = key + "/" if is_folder else key
             if sort_key.startswith(wanted) or (is_folder and wanted.startswith(sort_key)):
                 entries.append((sort_key, is_folder, entry))
-    entries.sort(key=lambda found: found[0])  # str order is code point order, the same as UTF-8 byte order
-    for sort_key, is_folder, entry in entries:
-        if is_folder:
-            yield from _walk(Path(entry.path), sort_key, wanted)
-        else:
-            try:
-                yield sort_key, entry.stat()
-            except FileNotFoundError:
-                continue  # deleted while listing: S3's listing would not show it either
+    entries.sort(key=itemgetter(0))  # str order is code point order, the same as UTF-8 byte order
+    return entries
 
 
 class _ChunkFile(io.RawIOBase):

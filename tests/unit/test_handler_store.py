@@ -67,6 +67,16 @@ def test_local_list_gives_keys_under_the_prefix_in_order_with_sizes_skipping_hal
     assert [key for key, _ in local.list("b", "")] == ["other/4.json", "r/1.json", "r/2.json", "r/sub/3.json"]
 
 
+def test_local_list_walks_nested_folders_in_s3s_key_order(tmp_path):
+    local = LocalStore(tmp_path)
+    keys = ["a/b/c/d/e", "a/b/c/d0", "a/b/c-", "a/b/c/z", "a/b0", "a/a", "a-", "a0/x/y", "b", "a/b/c/d2/f/g.txt"]
+    for key in keys:
+        local.put("bkt", key, key.encode())
+    expected = sorted(keys, key=str.encode)  # S3's order: "-" < "/" < "0"
+    assert [key for key, _ in local.list("bkt", "")] == expected
+    assert [key for key, _ in local.list("bkt", "a/b/c/")] == [key for key in expected if key.startswith("a/b/c/")]
+
+
 def test_local_list_of_a_bucket_never_written_is_empty(tmp_path):
     assert list(LocalStore(tmp_path).list("never", "")) == []
 

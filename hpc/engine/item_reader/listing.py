@@ -12,6 +12,7 @@ MaxItems. An empty prefix is a Map over no items, as in AWS; a missing bucket fa
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +39,7 @@ def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store
             f"The specified bucket does not exist. (Service: S3, Status Code: 404, Error Code: NoSuchBucket) "
             f"Bucket: {bucket}"
         )
-    entries = (entry(key, stat) for key, stat in store.walk(bucket, prefix))
+    entries = itertools.starmap(entry, store.walk(bucket, prefix))  # no Python frame between the walk and entry
     try:
         yield from objects.capped(entries, reader.get("ReaderConfig", {}))
     except PermissionError as error:
