@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 LOCAL_STORE_ENV = "HPC_LOCAL_STORE"
 
@@ -109,7 +109,7 @@ class LocalStore:
             raise ValueError(f"bucket {bucket!r} and key {key!r} must stay inside the local store")
         return f"{self._root_text}/{bucket}/{key}"
 
-    def open(self, bucket: str, key: str) -> IO[bytes]:
+    def open(self, bucket: str, key: str) -> io.BufferedReader:
         try:
             return open(self._file(bucket, key), "rb")  # noqa: SIM115 - the caller closes it
         except IsADirectoryError:  # open() refuses a folder itself, so no stat is needed before it

@@ -6,10 +6,11 @@ AccessDenied), naming the object as `s3://bucket/key` (or, for a mounted local d
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from handlers.store import LocalStore, ObjectMissing
 from hpc.engine import checks, templates
@@ -38,7 +39,7 @@ def parameters(reader: dict[str, Any], data: Any, context: dict[str, Any], names
     return values
 
 
-def open_object(store: LocalStore, bucket: str, key: str) -> IO[bytes]:
+def open_object(store: LocalStore, bucket: str, key: str) -> io.BufferedReader:
     """The object's bytes, or ItemReaderFailed as S3 would answer GetObject."""
     try:
         return store.open(bucket, key)
