@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -39,14 +40,20 @@ class _Version(argparse.Action):
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    return build().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    # The command is the first word that is not an option (`hpc` itself takes only --version and --help): only its
+    # module is imported and only its options are built. With none, or an unknown one, every command is, for the
+    # help or the error that lists them.
+    chosen = next((word for word in words if not word.startswith("-")), None)
+    return build(chosen if chosen in COMMANDS else None).parse_args(argv)
 
 
-def build() -> Parser:
+def build(only: str | None = None) -> Parser:
+    """The whole command line, or with `only` the one command of that name (module names are command names)."""
     parser = Parser(prog="hpc", description=DESCRIPTION)
     parser.add_argument("--version", action=_Version)
     subcommands = parser.add_subparsers(required=True, metavar="COMMAND")
-    for module_name in COMMANDS:
+    for module_name in COMMANDS if only is None else (only,):
         command = importlib.import_module(f"hpc.commands.{module_name}")
         sub = subcommands.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         command.add_arguments(sub)

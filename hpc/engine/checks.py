@@ -8,11 +8,13 @@ but not emulated by this engine. Both messages start with the full path of the f
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpc.engine import paths, templates
 from hpc.engine.errors import InvalidDefinition, UnsupportedDefinition
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 COMMON = frozenset({"Type", "Comment", "QueryLanguage"})
 FLOW = frozenset({"Next", "End"})
@@ -118,6 +120,8 @@ def parse_timestamp(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) < 20 or value[10] != "T":
         return None
     text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    from datetime import datetime  # here, not at import: only timestamp fields need it, and few runs have any
+
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -16,18 +16,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpc.engine import lambdas
 from hpc.engine.clock import SecondText
 from hpc.engine.errors import StatesError
 from hpc.engine.variables import Scope
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
 ROLE_ARN = "arn:aws:iam::000000000000:role/local-engine"
 
 
 _iso_second = SecondText("%Y-%m-%dT%H:%M:%S.")
+
+
+def _utc_now() -> datetime:
+    from datetime import UTC, datetime  # here, not at import: only Wait states and timestamp comparisons need it
+
+    return datetime.now(UTC)
 
 
 def timestamp(moment: datetime | None = None) -> str:
@@ -83,14 +91,14 @@ class Runtime:
         run_map: Callable[[str, dict[str, Any], Any, Execution, Context], Any] | None = None,
         sleep: Callable[[float], None] = lambda seconds: time.sleep(seconds),
         wait_scale: float = 1.0,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.handlers = handlers
         self.retry_delay_scale = retry_delay_scale
         self.run_map = run_map
         self.sleep = sleep
         self.wait_scale = wait_scale
-        self.now = now
+        self.now = _utc_now if now is None else now
 
 
 class Context(dict[str, Any]):

@@ -7,10 +7,13 @@ form, a report, a cloud run...). A new eager import of any of them fails here, n
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
 from command import REPO
+
+from hpc.commands import COMMANDS
 
 NOT_AT_START_UP = (
     "packaging",  # the requirements check, for a workload that declares none
@@ -37,6 +40,12 @@ NOT_AT_START_UP = (
     "inspect",
     "pkgutil",
     "traceback",
+    "threading",  # the SIGTERM handler finds out whether it runs in the main thread by asking signal
+    "datetime",  # only timestamp fields and Wait states need it
+    # `hpc run` builds only its own command line (hpc.commands.parser): the other commands' modules are not imported
+    "hpc.commands.estimate",
+    "hpc.commands.report",
+    "hpc.commands.workloads",
 )
 
 
@@ -52,3 +61,8 @@ def test_a_local_run_of_the_default_job_imports_none_of_what_it_does_not_use():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_each_command_module_is_named_for_its_command():
+    # hpc.commands.parser imports only the module named like the command given, so the two names must agree.
+    assert [importlib.import_module(f"hpc.commands.{name}").NAME for name in COMMANDS] == list(COMMANDS)

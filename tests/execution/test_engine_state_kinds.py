@@ -76,12 +76,7 @@ def sleeps(monkeypatch) -> list[float]:
 def test_wait_sleeps_on_the_scaled_clock_and_passes_its_input_on(
     make_engine, sleeps, monkeypatch, wait, data, expected
 ):
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime(2030, 1, 1, tzinfo=UTC)
-
-    monkeypatch.setattr("hpc.engine.interpreter.datetime", Frozen)
+    monkeypatch.setattr("hpc.engine.interpreter._utc_now", lambda: datetime(2030, 1, 1, tzinfo=UTC))
     definition = machine(("W", {"Type": "Wait", **wait, "Next": "Done"}), ("Done", {"Type": "Succeed"}))
     result = make_engine(definition, wait_scale=0.5).run(data)
     assert (result.status, result.output) == ("SUCCEEDED", data)
