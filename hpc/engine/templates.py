@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpc.engine import intrinsics, jsonata_language, paths
-from hpc.engine.errors import InvalidDefinition
+from hpc.engine import intrinsics, jsonata_language, limits, paths
+from hpc.engine.errors import InvalidDefinition, StatesError
 
 
 def check(template: Any, where: str) -> None:
@@ -63,3 +63,88 @@ def evaluate(template: Any, data: Any, context: dict[str, Any] | None) -> Any:
     if isinstance(template, jsonata_language.Prepared):  # a JSONata Distributed Map's ItemSelector, BatchInput...
         return template.evaluate(context)
     return template
+
+
+class ItemTemplate:
+    """A Map's ItemSelector as a function of one item, `(index, value) -> selected item`, made once per Map run.
+
+    The general `evaluate` walks the template and reads every path again for each item; most of that is the same for
+    every item. Here the template becomes one dict/list display (compiled once, so an item costs one call of that
+    code): each constant is placed as is; a path on the Map's input, a variable or a context path outside `$$.Map`
+    is read once now (a path that fails now fails the same way for every item, so it stays per item, as `evaluate`
+    would raise it); `$$.Map.Item.Index` / `$$.Map.Item.Value` are the item's own; anything else (an intrinsic
+    function, a path into the item, JSONata) is evaluated per item by the general evaluator. Fields are evaluated in
+    the template's order, so the first failing field is the same as `evaluate`'s.
+
+    `size_terms`, when every field is a constant, a value read once or the item's index or value: `(base, indexes,
+    values)` such that the item's compact JSON takes `base + indexes * (digits(index) - 1) + values * (size(value) - 1)`
+    bytes (the size with index 0 and value 0 is `base`; JSON is written part by part), else None.
+    """
+
+    def __init__(self, template: Any, data: Any, context: Any) -> None:
+        self._constants: list[Any] = []
+        self._general: list[Any] = []
+        self._uses = {"index": 0, "value": 0}
+        if template is None:
+            source = "value"  # no ItemSelector: the item is its value
+            self._uses["value"] = 1
+        else:
+            source = self._source(template, data, context)
+        self.function = eval(  # noqa: S307 - the source is built above from repr()'d keys and slot references
+            f"lambda index, value: {source}", {"k": self._constants, "g": self._general}
+        )
+        self.size_terms: tuple[int, int, int] | None = None
+        if not self._general:
+            base = limits.payload_size(self.function(0, 0))
+            self.size_terms = (base, self._uses["index"], self._uses["value"])
+
+    def __call__(self, index: int, value: Any) -> Any:
+        return self.function(index, value)
+
+    def _source(self, template: Any, data: Any, context: Any) -> str:
+        if isinstance(template, dict):
+            fields = []
+            for key, value in template.items():
+                if key.endswith(".$"):
+                    fields.append(f"{key[:-2]!r}: {self._expression(value, key, data, context)}")
+                else:
+                    fields.append(f"{key!r}: {self._source(value, data, context)}")
+            return "{" + ", ".join(fields) + "}"
+        if isinstance(template, list):
+            return "[" + ", ".join(self._source(value, data, context) for value in template) + "]"
+        if isinstance(template, jsonata_language.Prepared):
+            return self._per_item(lambda context: template.evaluate(context), context)
+        return self._constant(template)
+
+    def _expression(self, expression: str, field: str, data: Any, context: Any) -> str:
+        if expression == "$$.Map.Item.Index":
+            self._uses["index"] += 1
+            return "index"
+        if expression == "$$.Map.Item.Value":
+            self._uses["value"] += 1
+            return "value"
+        if _same_for_every_item(expression):
+            try:
+                return self._constant(evaluate_expression(expression, data, context, field))
+            except StatesError:
+                pass  # raised again for each item, where `evaluate` raises it
+        return self._per_item(lambda context: evaluate_expression(expression, data, context, field), context)
+
+    def _constant(self, value: Any) -> str:
+        self._constants.append(value)
+        return f"k[{len(self._constants) - 1}]"
+
+    def _per_item(self, evaluate_in: Any, context: Any) -> str:
+        self._general.append(lambda index, value: evaluate_in(context.with_map_item(index, value)))
+        return f"g[{len(self._general) - 1}](index, value)"
+
+
+def _same_for_every_item(expression: str) -> bool:
+    """A path whose value does not depend on the item: on the Map's input, a variable, or a definite context path
+    outside `$$.Map` (where the item is)."""
+    if intrinsics.is_intrinsic(expression):
+        return False
+    if not paths.is_context_path(expression):
+        return True
+    segments = paths.definite_segments(expression)
+    return segments is not None and len(segments) > 0 and segments[0] != "Map"

@@ -8,10 +8,10 @@ from typing import Any
 from hpc.engine.item_reader import objects
 
 
-def decoded_lines(stream: Any, name: str) -> Iterator[str]:
+def decoded_lines(stream: Any, name: str, start: int = 1) -> Iterator[str]:
     """Each line with its line ending (`\\n` or `\\r\\n`), as the csv module wants them; a UTF-8 byte order mark at the
-    start is dropped."""
-    for number, raw in enumerate(stream, start=1):
+    start is dropped. `start`: the number of the stream's first line in the object."""
+    for number, raw in enumerate(stream, start=start):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as error:
