@@ -225,3 +225,19 @@ def test_a_row_alone_past_the_byte_limit_fails_naming_its_index_after_the_batche
 
 def _rows(body: bytes) -> list[dict[str, str]]:
     return expected_rows(body, {"CSVHeaderLocation": "FIRST_ROW"})[0]
+
+
+@pytest.mark.parametrize("selector", SELECTORS[:3])
+def test_batches_at_the_byte_limit_to_the_byte_are_cut_as_item_by_item(tmp_path: Path, selector: Any):
+    # GIVEN one-field rows (a plain row's size bound is then its exact size) and limits around a 4-item batch's size
+    body = b"a\n" + b"".join(b"x" * (n % 7 + 1) + b"\n" for n in range(40))
+    LocalStore(tmp_path).put("data", "t.csv", body)
+    rows = list(item_reader.read_items(reader(), {}, {}, tmp_path))
+    whole = children_of(iter(rows), {"MaxItemsPerBatch": 4}, selector)[0]
+    four = len(whole[0][3].encode())
+    for limit in range(four - 3, four + 3):
+        batcher = {"MaxItemsPerBatch": 4, "MaxInputBytesPerBatch": limit}
+        # THEN cutting unparsed runs gives the same batches as sizing item by item, to the byte
+        fast = children_of(item_reader.read_items(reader(), {}, {}, tmp_path), batcher, selector)
+        assert fast == children_of(iter(rows), batcher, selector)
+    assert not any(isinstance(run, list) for run in item_reader.read_items(reader(), {}, {}, tmp_path).runs())
