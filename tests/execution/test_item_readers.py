@@ -7,6 +7,7 @@ with fewer fields padded by "" and extra fields skipped; JSON Lines is one value
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -85,6 +86,16 @@ def test_listing_etag_changes_when_the_object_does(store: LocalStore):
     store.put("data", "k", b"other")
     (after,) = read(store, {"Resource": LIST, "Parameters": {"Bucket": "data"}})
     assert before["Etag"] != after["Etag"] and after["Size"] == 5
+
+
+def test_listing_etag_is_the_md5_of_the_files_identity_size_and_time(store: LocalStore):
+    # the opaque ETag a run hands out stays the same from one version of the engine to the next for an unchanged file
+    store.put("data", "k", b"one")
+    (entry,) = read(store, {"Resource": LIST, "Parameters": {"Bucket": "data"}})
+    stat = (store.root / "data" / "k").stat()
+    identity = f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+    assert entry["Etag"] == f'"{hashlib.md5(identity).hexdigest()}"'
+    assert entry["LastModified"] == int(stat.st_mtime)
 
 
 def test_listing_a_missing_bucket_fails_naming_it(store: LocalStore):

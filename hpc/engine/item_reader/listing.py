@@ -52,9 +52,9 @@ def read_items(reader: dict[str, Any], data: Any, context: dict[str, Any], store
 def entry(key: str, stat: os.stat_result) -> dict[str, Any]:
     import hashlib  # here: a run without a listing reader never pays for it
 
-    identity = f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+    identity = b"%d:%d:%d:%d" % (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     return {
-        "Etag": f'"{hashlib.md5(identity, usedforsecurity=False).hexdigest()}"',
+        "Etag": '"' + hashlib.md5(identity, usedforsecurity=False).hexdigest() + '"',
         "Key": key,
         "LastModified": int(stat.st_mtime),
         "Size": stat.st_size,
