@@ -5,11 +5,12 @@ machine shared with other work (absolute times do not: the load average is print
 
 Reported per job: MB/s of each (data bytes / wall seconds), the speed-up (baseline wall / hpc wall; goal >= 1.6 on
 2 cores), CPU seconds of each (whole process trees), and the peak RSS of the largest single process of the run (the
-engine's parent or a worker), at two data sizes to show whether memory follows the data size. Each run's answer is
+engine's parent or a worker), at two data sizes to show whether memory follows the data size (object-digest: the
+same number of files, ~10 KB and ~100 KB each). Each run's answer is
 checked against the baseline's (counts and digest exactly, means and variances to 1e-9), so a fast wrong answer
 cannot pass. Data is generated under /tmp (or --data DIR) and deleted afterwards.
 
-    python -m benchmarks.data_jobs                    # 1 GB CSV (and 256 MB for memory), 10,000 files of ~100 KB
+    python -m benchmarks.data_jobs             # 1 GB CSV (and 256 MB for memory), 10,000 files of ~100 KB (and ~10 KB)
     python -m benchmarks.data_jobs --csv-mb 64 --small-csv-mb 16 --files 1000 --rounds 1 --no-write  # a quick look
     python -m benchmarks.data_jobs --jobs object-digest --no-write   # one job (each job has its RESULTS.md section)
 """
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--small-csv-mb", type=int, default=256, help="a second CSV size, for memory (default 256)")
     parser.add_argument("--files", type=int, default=10_000, help="files for object-digest (default 10,000)")
     parser.add_argument("--file-kb", type=int, default=100, help="mean file size in KB (default 100)")
+    parser.add_argument("--small-file-kb", type=int, default=10, help="a second file size, for memory (default 10)")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of object-digest (default 2)")
     parser.add_argument("--csv-rounds", type=int, default=1, help="interleaved rounds over the large CSV (default 1)")
     parser.add_argument("--batch", type=int, default=128, help="maxItemsPerBatch for the hpc runs (default 128)")
@@ -183,14 +185,18 @@ def main() -> None:
 
 
 def object_digest_rows(root: Path, args: argparse.Namespace) -> list[str]:
-    files = root / "files"
-    files.mkdir()
-    size = make_files(files, args.files, args.file_kb * 1000)
-    try:
-        runs = compare("object-digest", files, size, args.rounds, args.batch)
-    finally:
-        shutil.rmtree(files)
-    return [row(f"object-digest, {args.files:,} files", size, *runs)]
+    """The same number of files at two sizes: memory that followed the bytes read would show between the rows."""
+    rows = []
+    for kilobytes, rounds in ((args.small_file_kb, 1), (args.file_kb, args.rounds)):
+        files = root / f"files-{kilobytes}"
+        files.mkdir()
+        size = make_files(files, args.files, kilobytes * 1000)
+        try:
+            runs = compare("object-digest", files, size, rounds, args.batch)
+        finally:
+            shutil.rmtree(files)
+        rows.append(row(f"object-digest, {args.files:,} files of ~{kilobytes} KB", size, *runs))
+    return rows
 
 
 def csv_stats_rows(root: Path, args: argparse.Namespace) -> list[str]:
