@@ -66,7 +66,7 @@ class LambdaContext:
     __slots__ = (
         "function_name",
         "invoked_function_arn",
-        "aws_request_id",
+        "_request_id",
         "function_version",
         "memory_limit_in_mb",
         "log_group_name",
@@ -86,12 +86,19 @@ class LambdaContext:
     ) -> None:
         self.function_name = function_name
         self.invoked_function_arn = invoked_function_arn
-        self.aws_request_id = request_id() if aws_request_id is None else aws_request_id
+        self._request_id = aws_request_id
         self.function_version = function_version
         self.memory_limit_in_mb = memory_limit_in_mb
         self.log_group_name = log_group_name
         self.log_stream_name = log_stream_name
         self._deadline = time.monotonic() + DEFAULT_TIMEOUT_MS / 1000
+
+    @property
+    def aws_request_id(self) -> str:
+        # Made when first read: most invocations' ids are never seen (OutputPath drops the response metadata).
+        if self._request_id is None:
+            self._request_id = request_id()
+        return self._request_id
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -138,28 +145,37 @@ def event_from_payload(payload: Any) -> Any:
 
 
 class Invocation(NamedTuple):
-    """A successful invoke: the decoded response, its request id and the size of the response body in bytes (the
-    body is compact JSON, so this is also the payload's size as Step Functions counts it)."""
+    """A successful invoke: the decoded response, the context it ran with (its request id) and the size of the
+    response body in bytes (the body is compact JSON, so this is also the payload's size as Step Functions counts
+    it)."""
 
     payload: Any
-    request_id: str
+    context: LambdaContext
     body_bytes: int
+
+    @property
+    def request_id(self) -> str:
+        return self.context.aws_request_id
+
+
+@lru_cache(maxsize=64)
+def _names(function_name: str) -> tuple[str, str, str]:
+    """(function_name, invoked_function_arn, log_group_name) of the context for a function named so."""
+    short = function_name.rsplit(":", 1)[-1]
+    return short, function_name if function_name.startswith("arn:") else "", f"/aws/lambda/{short}"
 
 
 def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
     """Run `handler` on `event` like a synchronous Lambda invoke; StatesError on a function error."""
-    context = LambdaContext(
-        function_name=function_name.rsplit(":", 1)[-1],
-        invoked_function_arn=function_name if function_name.startswith("arn:") else "",
-        log_group_name=f"/aws/lambda/{function_name.rsplit(':', 1)[-1]}",
-    )
+    short, arn, log_group = _names(function_name)
+    context = LambdaContext(function_name=short, invoked_function_arn=arn, log_group_name=log_group)
     event = private_copy(event)
     try:
         returned = handler(event, context)
     except Exception as error:  # noqa: BLE001 - every exception a handler raises is a function error in Lambda
         raise function_error(error, context.aws_request_id) from None
     if isinstance(returned, bytes | bytearray):
-        return Invocation(_decode_body(bytes(returned)), context.aws_request_id, len(returned))
+        return Invocation(_decode_body(bytes(returned)), context, len(returned))
     try:
         body = limits.to_json(returned)
     except (TypeError, ValueError) as error:
@@ -176,7 +192,7 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
         ) from None
     payload = json.loads(body)
     limits.remember(payload, body)  # for the task's size checks and a Map child's record
-    return Invocation(payload, context.aws_request_id, len(body.encode()))
+    return Invocation(payload, context, limits.utf8_size(body))
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
@@ -228,7 +244,7 @@ def integration_result_size(invocation: Invocation) -> int:
 
 @lru_cache(maxsize=32)
 def _metadata_size(content_length_digits: int) -> int:
-    sample = Invocation(None, uuid_text(0), 10 ** (content_length_digits - 1))
+    sample = Invocation(None, LambdaContext("", "", uuid_text(0)), 10 ** (content_length_digits - 1))
     return len(_compact(integration_result(sample)).encode()) - len("null")
 
 

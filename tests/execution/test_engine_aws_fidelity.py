@@ -221,7 +221,8 @@ def test_the_integration_result_size_is_known_without_encoding_it(payload):
     from hpc.engine import lambdas, limits
 
     body = limits.to_json(payload)
-    invocation = lambdas.Invocation(payload, "0f8fad5b-d9cb-469f-a165-70867728950e", len(body.encode()))
+    context = lambdas.LambdaContext("f", "", "0f8fad5b-d9cb-469f-a165-70867728950e")
+    invocation = lambdas.Invocation(payload, context, len(body.encode()))
     assert lambdas.integration_result_size(invocation) == limits.payload_size(lambdas.integration_result(invocation))
 
 

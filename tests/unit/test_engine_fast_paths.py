@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpc.engine import lambdas, limits, map_items, uuids
-from hpc.engine.interpreter import Context
+from hpc.engine import lambdas, limits, map_child, map_items, uuids
+from hpc.engine.interpreter import Context, Execution
 from hpc.engine.item_text import IntText
 
 JSON_VALUES = st.recursive(
@@ -86,3 +86,30 @@ def test_a_batch_still_in_text_gets_the_input_and_json_of_its_decoded_items(batc
     from_text = inputs.input_and_json((0, 0, IntText("5,6,70,8", 4), False))
     from_list = inputs.input_of((0, 0, [5, 6, 70, 8], False))
     assert from_text == (from_list, limits.to_json(from_list))
+
+
+RECORD_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(RECORD_TEXT, RECORD_TEXT, RECORD_TEXT)
+def test_a_succeeded_record_is_what_encoding_its_fields_gives(name, input_json, output_json):
+    execution = Execution(name=name, arn="arn:x:" + name, input=None, state_machine_arn="arn:m", state_machine_name="m")
+    stopped = "2026-11-26T00:00:00.000Z"
+    record = {
+        "ExecutionArn": execution.arn,
+        "Input": input_json,
+        "InputDetails": {"Included": True},
+        "Name": name,
+        "Output": output_json,
+        "OutputDetails": {"Included": True},
+        "RedriveCount": 0,
+        "RedriveStatus": "NOT_REDRIVABLE",
+        "RedriveStatusReason": "Execution is SUCCEEDED and cannot be redriven",
+        "StartDate": execution.start_time,
+        "StateMachineArn": "arn:m",
+        "Status": "SUCCEEDED",
+        "StopDate": stopped,
+    }
+    expected = json.dumps(record, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
+    assert map_child.succeeded_record(execution, input_json, output_json, stopped) == expected

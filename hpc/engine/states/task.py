@@ -71,9 +71,23 @@ def _known(function: Any, where: str, functions: Mapping[str, str]) -> None:
 
 
 def run(
-    interpreter: Interpreter, name: str, state: dict[str, Any], raw: Any, execution: Execution, entered: int
+    interpreter: Interpreter,
+    name: str,
+    state: dict[str, Any],
+    raw: Any,
+    execution: Execution,
+    entered: int,
+    *,
+    first_failure: StatesError | None = None,
 ) -> tuple[str | None, Any]:
+    """(Next, output); `first_failure` is how a first attempt made elsewhere failed (hpc.engine.direct_invoke): the
+    state goes on from there under its Retry and Catch."""
+
     def attempt(context: Context) -> Any:
+        nonlocal first_failure
+        if first_failure is not None:
+            failed, first_failure = first_failure, None
+            raise failed
         effective, bindings = dataflow.arguments(state, raw, context)
         limits.check_payload(effective, name, "input after Parameters")
         result = _call(interpreter, name, state["Resource"], effective, execution)
