@@ -48,9 +48,9 @@ def json_array_runs(
     `keep`, if given, sees the text of each buffer-sized run of elements first (the elements between two commas,
     without brackets); what it returns, unless None, is yielded in place of the decoded run.
 
-    Small elements (an item list of numbers) are decoded a buffer at a time, by the C decoder, up to the buffer's last
-    comma: a comma inside a string or a nested value would leave that cut unbalanced and the decode fails, so a
-    decode that succeeds cut between elements. Where cuts keep failing (elements that hold commas, such as records),
+    Small elements (an item list of numbers, compact records) are decoded a buffer at a time, by the C decoder, up to
+    the buffer's last comma (between objects, its last `},{"`): a comma inside a string or a nested value would leave
+    that cut unbalanced and the decode fails, so a decode that succeeds cut between elements. Where cuts keep failing,
     elements are decoded one at a time.
     """
     reader = _ArrayReader(stream, chunk_bytes, keep)
@@ -127,7 +127,12 @@ class _ArrayReader:
         run of whole elements (then `value` decodes the next one, and reports any error)."""
         if len(self.buffer) - self.position < self.chunk_bytes // 2:
             self.fill(self.chunk_bytes)
-        cut = self.buffer.rfind(",", self.position)
+        if self.buffer.startswith("{", self.position):
+            # Objects (records): cut where one ends and the next begins, `},{"`, which cannot occur inside a string
+            # (a quote there is escaped); none in the buffer means one object longer than it, decoded alone.
+            cut = self.buffer.rfind('},{"', self.position) + 1
+        else:
+            cut = self.buffer.rfind(",", self.position)
         if cut <= self.position:
             return None
         if self.keep is not None:

@@ -354,3 +354,29 @@ def test_data_items_are_named_by_their_indices_and_a_listing_by_its_first_key():
     entries = [{"index": 4, "value": {"Key": "raw/a.csv", "Size": 1}}, {"index": 5, "value": {"Key": "raw/b.csv"}}]
     assert results.describe_items(entries) == 'items 4..5 of the data (first: "raw/a.csv")'
     assert results.describe_items([{"index": 9, "value": {"v": "1"}}]) == "item 9 of the data"
+
+
+OBJECTS = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='{},["]\\:a1 ', max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(alphabet='{},"a', max_size=4), children),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.dictionaries(st.text(alphabet='{},"ab\\', max_size=5), OBJECTS, min_size=1), max_size=12), st.data())
+def test_objects_are_read_in_bulk_or_one_by_one_exactly_as_json_load(records, data):
+    # GIVEN compact records whose strings and nested values hold every piece of an object boundary: }, {" },{"
+    text = json.dumps(records, separators=(",", ":")).encode()
+    chunk_bytes = data.draw(st.sampled_from([7, 64, 4096]))
+    # THEN they decode exactly as json.load decodes them, whatever the buffer size
+    assert decode(text, chunk_bytes) == records
+
+
+def test_compact_records_are_decoded_a_buffer_at_a_time():
+    records = [{"Name": f"c{i}", "Input": '{"Items":[{"a":1},{"b":"},{\\""}]}', "Output": "{}"} for i in range(500)]
+    runs = list(
+        results.json_array_runs(io.BytesIO(json.dumps(records, separators=(",", ":")).encode()), chunk_bytes=8192)
+    )
+    assert [record for run in runs for record in run] == records
+    assert max(len(run) for run in runs) > 10  # many records per decode, not one at a time
