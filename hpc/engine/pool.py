@@ -370,11 +370,15 @@ class WorkerPool:
                 on_dispatch(chunk)
                 try:
                     worker.to_worker.send_encoded(encoded)
-                except OSError:  # the worker died since its last message
+                except OSError:  # the worker died since its last message, maybe while running a child
                     worker.open = False
                     worker.process.join(TERMINATE_GRACE_SECONDS)
+                    child = self.running[worker.slot]
                     raise WorkerDied(
-                        worker.process.pid, worker.process.exitcode, None, worker.children_held()
+                        worker.process.pid,
+                        worker.process.exitcode,
+                        None if child == IDLE else child,
+                        worker.children_held(),
                     ) from None
 
         for worker in self.workers:
