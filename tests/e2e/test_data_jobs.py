@@ -162,15 +162,15 @@ def test_an_object_deleted_between_listing_and_reading_fails_naming_it(
     # GIVEN a folder whose file "b/gone.txt" disappears right after the Map's listing has produced its entry
     make_folder(tmp_path, 20)
     (tmp_path / "b" / "gone.txt").write_text("soon gone\n")
-    listed = listing.entry
+    listed = listing.listed
 
-    def entry_then_delete(key: str, stat: Any) -> dict[str, Any]:
+    def listed_then_delete(key: str, stat: Any) -> listing.Listed:
         produced = listed(key, stat)
         if key == "b/gone.txt":
             (tmp_path / key).unlink()
         return produced
 
-    monkeypatch.setattr(listing, "entry", entry_then_delete)
+    monkeypatch.setattr(listing, "listed", listed_then_delete)
     # WHEN digested THEN the run fails naming the object, and gives no digest
     code, output, err = run(capsys, {"workload": "object-digest", "data": str(tmp_path)})
     assert (code, output) == (EXIT_FAILED, None)
