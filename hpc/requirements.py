@@ -6,7 +6,6 @@ first turns what would be an ImportError deep in a worker into one refused input
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -63,4 +62,6 @@ def unmet_requirements(specifiers: Iterable[str]) -> dict[str, str]:
 
 def pip_install_command(specifiers: Iterable[str]) -> str:
     """The exact command, for this interpreter, that installs `specifiers`."""
+    import shlex  # only for a refusal: not imported by every run
+
     return shlex.join([sys.executable, "-m", "pip", "install", *specifiers])

@@ -42,6 +42,8 @@ NOT_AT_START_UP = (
     "traceback",
     "threading",  # the SIGTERM handler finds out whether it runs in the main thread by asking signal
     "datetime",  # only timestamp fields and Wait states need it
+    "base64",  # States.Base64Encode/Decode
+    "shlex",  # the pip command of a workload's missing requirements
     # `hpc run` builds only its own command line (hpc.commands.parser): the other commands' modules are not imported
     "hpc.commands.estimate",
     "hpc.commands.report",

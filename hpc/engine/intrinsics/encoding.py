@@ -6,7 +6,6 @@ SHA-256, SHA-384, SHA-512 and its result the lowercase hex digest of the UTF-8 b
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import Any
 
@@ -25,11 +24,15 @@ def _limited(value: Any, what: str) -> str:
 
 
 def _encode(call: Call, values: list[Any]) -> str:
+    import base64  # here, not at import: every run loads this family to check the definition, few call it
+
     return base64.b64encode(_limited(values[0], "the data").encode()).decode("ascii")
 
 
 def _decode(call: Call, values: list[Any]) -> str:
     text = _limited(values[0], "the base64 data")
+    import base64
+
     try:
         return base64.b64decode(text, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError) as error:
