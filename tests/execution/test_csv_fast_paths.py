@@ -12,12 +12,13 @@ import random
 from pathlib import Path
 from typing import Any
 
+import map_children
 import pytest
+from map_children import SELECTORS
 
 from handlers.store import LocalStore
-from hpc.engine import item_reader, limits, map_items
+from hpc.engine import item_reader, limits
 from hpc.engine.errors import StatesError
-from hpc.engine.interpreter import Context
 from hpc.engine.item_reader import csv_rows
 
 GET = "arn:aws:states:::s3:getObject"
@@ -156,30 +157,9 @@ def test_a_plain_rows_json_size_is_known_from_its_line(seed: int):
 
 # ---- batches --------------------------------------------------------------------------------------------------------
 
-SELECTORS = [
-    None,
-    {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"},
-    {"item.$": "$$.Map.Item.Value", "job.$": "$.job", "both.$": "$$.Map.Item.Value"},
-    {"id.$": "States.Format('{}', $$.Map.Item.Index)", "value.$": "$$.Map.Item.Value"},  # sized item by item
-]
-
 
 def children_of(items: Any, batcher: dict[str, Any], selector: Any) -> tuple[list[Any], str | None]:
-    state: dict[str, Any] = {"ItemBatcher": {**batcher, "BatchInput": {"job.$": "$.job"}}}
-    if selector is not None:
-        state["ItemSelector"] = selector
-    data = {"job": {"workload": "csv-stats"}}
-    context = Context()
-    context.variables = None
-    inputs = map_items.ChildInputs(state, data, context)
-    made = []
-    try:
-        for child in map_items.children("Rows", state, items, inputs, map_items.ItemCount()):
-            shipped = pickle.loads(pickle.dumps(child))  # as it travels to a worker
-            made.append((shipped[0], shipped[1], len(shipped[2]), limits.to_json(inputs.input_of(shipped))))
-    except StatesError as error:
-        return made, error.cause
-    return made, None
+    return map_children.children_of(items, batcher, selector, name="Rows", workload="csv-stats")
 
 
 @pytest.mark.parametrize("seed", range(30))

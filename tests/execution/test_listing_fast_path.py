@@ -10,21 +10,16 @@ import random
 from pathlib import Path
 from typing import Any
 
+import map_children
 import pytest
+from map_children import SELECTORS
 
 from handlers.store import LocalStore
 from hpc.engine import item_reader, limits, map_items
-from hpc.engine.errors import StatesError
 from hpc.engine.interpreter import Context
 from hpc.engine.item_reader import listing
 
 LIST = "arn:aws:states:::s3:listObjectsV2"
-SELECTORS = [
-    None,
-    {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"},  # what the data Maps use
-    {"item.$": "$$.Map.Item.Value", "job.$": "$.job", "both.$": "$$.Map.Item.Value"},
-    {"id.$": "States.Format('{}', $$.Map.Item.Index)", "value.$": "$$.Map.Item.Value"},  # sized item by item
-]
 NAMES = ["a", "é", "x y", 'q"uote', "back\\slash", "tab\tnl\nend", "€uro", "z" * 40, "日本", "ctl\x01"]
 
 
@@ -53,20 +48,7 @@ def entries(root: Path, definition: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def children_of(items: Any, batcher: dict[str, Any], selector: Any) -> tuple[list[Any], str | None]:
-    state: dict[str, Any] = {"ItemBatcher": {**batcher, "BatchInput": {"job.$": "$.job"}}}
-    if selector is not None:
-        state["ItemSelector"] = selector
-    context = Context()
-    context.variables = None
-    inputs = map_items.ChildInputs(state, {"job": {"workload": "object-digest"}}, context)
-    made = []
-    try:
-        for child in map_items.children("Objects", state, items, inputs, map_items.ItemCount()):
-            shipped = pickle.loads(pickle.dumps(child))  # as it travels to a worker
-            made.append((shipped[0], shipped[1], len(shipped[2]), limits.to_json(inputs.input_of(shipped))))
-    except StatesError as error:
-        return made, error.cause
-    return made, None
+    return map_children.children_of(items, batcher, selector, name="Objects", workload="object-digest")
 
 
 @pytest.mark.parametrize("seed", range(8))
