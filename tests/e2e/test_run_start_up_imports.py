@@ -2,7 +2,8 @@
 
 Each module below was once imported by every run and is now imported only by the runs that use it (a workload that
 declares REQUIREMENTS, a listing or CSV reader that reads, States.UUID, PyYAML for a stack file outside the plain
-form, a report, a cloud run...). A new eager import of any of them fails here, naming it.
+form, a report, a cloud run...). A new eager import of any of them fails here, naming it. And once `main` runs, the
+garbage collector does not walk start-up's objects.
 """
 
 from __future__ import annotations
@@ -68,3 +69,22 @@ def test_a_local_run_of_the_default_job_imports_none_of_what_it_does_not_use():
 def test_each_command_module_is_named_for_its_command():
     # hpc.commands.parser imports only the module named like the command given, so the two names must agree.
     assert [importlib.import_module(f"hpc.commands.{name}").NAME for name in COMMANDS] == list(COMMANDS)
+
+
+def test_a_local_run_of_the_default_job_never_runs_the_garbage_collector():
+    # The hpc process raises the collector's first threshold above what start-up builds (hpc.cli.main): its ~200
+    # modules' objects live as long as the process, so collections during start-up only walked them for nothing.
+    code = (
+        "import gc, sys\n"
+        "from hpc.cli import main\n"
+        "runs = []\n"
+        "gc.callbacks.append(lambda phase, info: runs.append(info['generation']) if phase == 'start' else None)\n"
+        "sys.argv = ['hpc', 'run', '--size', '8', '--no-progress']\n"
+        "status = main()\n"
+        "print(status, runs)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
