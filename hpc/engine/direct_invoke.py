@@ -63,14 +63,14 @@ class DirectInvoke:
         key = lambdas.find(runtime.handlers, function)
         return None if key is None else cls(processor, runtime, name, function, key)
 
-    def run(self, execution: Execution) -> Any:
-        """The child's output; StatesError when it fails, as Interpreter.run raises it. `retries` is then how many
-        retries the child took."""
+    def run(self, execution: Execution) -> str:
+        """The child's output as compact JSON; StatesError when it fails, as Interpreter.run raises it. `retries` is
+        then how many retries the child took."""
         self.retries = 0
         execution.events += 1  # TaskStateEntered
         entered = execution.events
         try:
-            output = self._first_attempt(execution)
+            output_json = self._first_attempt(execution)
         except StatesError as failed:
             interpreter = Interpreter(self.processor, self.runtime)
             try:
@@ -81,11 +81,13 @@ class DirectInvoke:
                 raise error.at_state(self.name, entered) from None
             finally:
                 self.retries = interpreter.retries
+            output_json = limits.to_json(output)
         execution.events += 1  # TaskStateExited
-        return output
+        return output_json
 
-    def _first_attempt(self, execution: Execution) -> Any:
-        # What hpc.engine.states.task's attempt does, for this shape: Parameters, the call, OutputPath.
+    def _first_attempt(self, execution: Execution) -> str:
+        # What hpc.engine.states.task's attempt does, for this shape: Parameters, the call, OutputPath; the output's
+        # JSON is the response body itself (decoding it and encoding it again gives the same text), never decoded.
         child_input = execution.input
         limits.check_payload(
             {"FunctionName": self.function, "Payload": child_input}, self.name, "input after Parameters"
@@ -94,5 +96,9 @@ class DirectInvoke:
         invocation = lambdas.invoke(self.handler, self.function, lambdas.event_from_payload(child_input))
         if lambdas.integration_result_size(invocation) > limits.MAX_PAYLOAD_BYTES:
             raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name))
-        limits.check_payload(invocation.payload, self.name, "output")
-        return invocation.payload
+        if invocation.body is None:  # the handler's own bytes, read as Step Functions reads them
+            limits.check_payload(invocation.payload, self.name, "output")
+            return limits.to_json(invocation.payload)
+        if invocation.body_bytes > limits.MAX_PAYLOAD_BYTES:
+            raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name, "output"))
+        return invocation.body

@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from hpc.engine import limits
 from hpc.engine.clock import SecondText
@@ -144,18 +144,32 @@ def event_from_payload(payload: Any) -> Any:
     return payload
 
 
-class Invocation(NamedTuple):
-    """A successful invoke: the decoded response, the context it ran with (its request id) and the size of the
-    response body in bytes (the body is compact JSON, so this is also the payload's size as Step Functions counts
-    it)."""
+class Invocation:
+    """A successful invoke: the response, the context it ran with (its request id) and the size of the response body
+    in bytes (the body is compact JSON, so this is also the payload's size as Step Functions counts it). `body` is
+    that JSON (None for a handler's own bytes); `payload` is decoded from it when first read."""
 
-    payload: Any
-    context: LambdaContext
-    body_bytes: int
+    __slots__ = ("_payload", "body", "body_bytes", "context")
+
+    def __init__(self, payload: Any, context: LambdaContext, body_bytes: int, body: str | None = None) -> None:
+        self._payload = payload
+        self.context = context
+        self.body_bytes = body_bytes
+        self.body = body
+
+    @property
+    def payload(self) -> Any:
+        if self._payload is _UNDECODED:
+            self._payload = json.loads(self.body)  # type: ignore[arg-type]
+            limits.remember(self._payload, self.body)  # type: ignore[arg-type]  # for size checks and records
+        return self._payload
 
     @property
     def request_id(self) -> str:
         return self.context.aws_request_id
+
+
+_UNDECODED = object()
 
 
 @lru_cache(maxsize=64)
@@ -190,9 +204,7 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
                 }
             ),
         ) from None
-    payload = json.loads(body)
-    limits.remember(payload, body)  # for the task's size checks and a Map child's record
-    return Invocation(payload, context, limits.utf8_size(body))
+    return Invocation(_UNDECODED, context, limits.utf8_size(body), body)
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))

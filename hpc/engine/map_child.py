@@ -100,12 +100,17 @@ class ChildRunner:
                     "States.DataLimitExceeded",
                     f"The input of child execution {name} exceeds the maximum of {limits.MAX_PAYLOAD_BYTES} bytes",
                 )
-            runner = self.direct or Interpreter(self.processor, self.runtime)
-            try:
-                output = runner.run(execution)
-            finally:
-                retries = runner.retries
-            output_json = limits.to_json(output)
+            if self.direct is not None:
+                try:
+                    output_json = self.direct.run(execution)
+                finally:
+                    retries = self.direct.retries
+            else:
+                interpreter = Interpreter(self.processor, self.runtime)
+                try:
+                    output_json = limits.to_json(interpreter.run(execution))
+                finally:
+                    retries = interpreter.retries
             status = SUCCEEDED
         except StatesError as error:
             failure = error
