@@ -34,6 +34,8 @@ class DirectInvoke:
         self.function = function
         self.handler = runtime.handlers[key]
         self.retries = 0
+        # {"FunctionName":...,"Payload":<input>} is this many bytes and the input's own: compact JSON adds up
+        self.parameters_bytes = limits.payload_size({"FunctionName": function, "Payload": None}) - len("null")
 
     @classmethod
     def of(cls, processor: dict[str, Any], runtime: Runtime) -> DirectInvoke | None:
@@ -89,9 +91,8 @@ class DirectInvoke:
         # What hpc.engine.states.task's attempt does, for this shape: Parameters, the call, OutputPath; the output's
         # JSON is the response body itself (decoding it and encoding it again gives the same text), never decoded.
         child_input = execution.input
-        limits.check_payload(
-            {"FunctionName": self.function, "Payload": child_input}, self.name, "input after Parameters"
-        )
+        if self.parameters_bytes + limits.payload_size(child_input) > limits.MAX_PAYLOAD_BYTES:
+            raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name, "input after Parameters"))
         execution.events += 3  # TaskScheduled, TaskStarted, then TaskSucceeded or TaskFailed
         invocation = lambdas.invoke(self.handler, self.function, lambdas.event_from_payload(child_input))
         if lambdas.integration_result_size(invocation) > limits.MAX_PAYLOAD_BYTES:

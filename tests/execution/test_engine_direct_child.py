@@ -135,3 +135,13 @@ def test_the_projects_compute_children_take_the_direct_path(batch):
     item_processor = definition["States"]["Compute"]["ItemProcessor"]
     function = item_processor["States"]["ComputeItems"]["Parameters"]["FunctionName"]
     assert DirectInvoke.of(item_processor, Runtime(handlers={function: compute.handler})) is not None
+
+
+def test_an_input_too_large_with_its_parameters_fails_as_in_the_interpreter():
+    # GIVEN an input under 256 KiB that goes over it once wrapped in {"FunctionName", "Payload"}
+    child = (0, 0, [{"kind": "ok", "n": 0, "pad": "x" * (262_144 - 40)}], False)
+    direct, general = runner(processor(), True), runner(processor(), False)
+    ours, theirs = comparable(direct(child)[0]), comparable(general(child)[0])
+    assert ours == theirs
+    assert ours[2]["Error"] == "States.DataLimitExceeded"
+    assert "input after Parameters" in ours[2]["Cause"]
