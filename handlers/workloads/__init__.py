@@ -124,8 +124,15 @@ def get(name: Any) -> Workload:
 
 
 def sources(workload: Workload) -> tuple[str, ...]:
-    """The data source kinds a data workload reads; () for a workload of generated items."""
-    return tuple(getattr(workload, "SOURCES", ()))
+    """The data source kinds a data workload reads; () for a workload of generated items. Asked once a batch, and
+    getattr's miss costs an exception raised and caught, so the answer is remembered (with the workload it is for)."""
+    known = _sources.get(id(workload))
+    if known is None or known[0] is not workload:
+        known = _sources[id(workload)] = (workload, tuple(getattr(workload, "SOURCES", ())))
+    return known[1]
+
+
+_sources: dict[int, tuple[Workload, tuple[str, ...]]] = {}
 
 
 def params_for(workload: Workload, fields: Mapping[str, Any], *, max_items: int | None = None) -> dict[str, Any]:

@@ -38,6 +38,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from time import monotonic
 from typing import Any
 
 FLUSH_SECONDS = 0.1
@@ -120,6 +121,10 @@ class StopFlag:
 
     def is_set(self) -> bool:
         return bool(self._value[0])
+
+    def shared(self) -> memoryview:
+        """The flag's memory: non-zero once set."""
+        return self._value.values
 
 
 class Channel:
@@ -489,16 +494,17 @@ def _worker_main(
             buffered_bytes = 0
             flushed = time.monotonic()
             started = 0
+            stopped, doing = stop.shared(), running.values  # the shared integers themselves: read once a child
             for child in chunk:
-                if stop.is_set():
+                if stopped[0]:
                     break
-                running[slot] = child[0]
+                doing[slot] = child[0]
                 outcome, urgent, size = run_child(child)
-                running[slot] = IDLE
+                doing[slot] = IDLE
                 buffer.append(outcome)
                 buffered_bytes += size
                 started += 1
-                now = time.monotonic()
+                now = monotonic()
                 if urgent or buffered_bytes >= FLUSH_BYTES or now - flushed >= FLUSH_SECONDS:
                     connection.send(("results", buffer))
                     buffer, buffered_bytes, flushed = [], 0, now
