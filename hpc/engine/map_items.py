@@ -30,7 +30,7 @@ from hpc.engine.errors import StatesError
 from hpc.engine.interpreter import Context
 from hpc.engine.item_text import IntText
 
-Child = tuple[int, int, list[Any] | IntText, bool]  # values may still be text: item_text, or a reader's run (_Runs)
+Child = tuple[int, int, Any, bool]  # values: a list, or still text (hpc.engine.item_text, or a reader's run: _Runs)
 
 
 def read_items(name: str, state: dict[str, Any], data: Any, context: Context, store_root: Path) -> Iterable[Any]:
@@ -79,14 +79,21 @@ class ChildInputs:
         return self.wrap(values)
 
     def input_and_json(self, child: Child) -> tuple[Any, str]:
-        """The child's input and its compact JSON; a batch of integers still in text is not encoded again."""
+        """The child's input and its compact JSON; a batch of items still in text (integers, or a reader's run whose
+        items' JSON follows from their text) is not encoded again."""
         child_input = self.input_of(child)
-        values = child[2]
-        if not isinstance(values, IntText) or self.selects or not self.batched:
+        _, first, values, selected = child
+        items = None
+        if self.batched and not selected:
+            if isinstance(values, IntText):
+                items = None if self.selects else values.text
+            elif _unparsed(values) and self.selector.json_shape is not None:
+                items = values.items_json(self.selector.json_shape, first)
+        if items is None:
             return child_input, limits.to_json(child_input)
         if self.batch_input is None:
-            return child_input, f'{{"Items":[{values.text}]}}'
-        return child_input, f'{{"BatchInput":{limits.to_json(self.batch_input)},"Items":[{values.text}]}}'
+            return child_input, f'{{"Items":[{items}]}}'
+        return child_input, f'{{"BatchInput":{limits.to_json(self.batch_input)},"Items":[{items}]}}'
 
 
 class ItemCount:

@@ -78,7 +78,8 @@ class ItemTemplate:
 
     `size_terms`, when every field is a constant, a value read once or the item's index or value: `(base, indexes,
     values)` such that the item's compact JSON takes `base + indexes * (digits(index) - 1) + values * (size(value) - 1)`
-    bytes (the size with index 0 and value 0 is `base`; JSON is written part by part), else None.
+    bytes (the size with index 0 and value 0 is `base`; JSON is written part by part), else None. `json_shape`, for
+    such a template that holds the value once (and the index at most once, before it): the JSON around them.
     """
 
     def __init__(self, template: Any, data: Any, context: Any) -> None:
@@ -94,12 +95,31 @@ class ItemTemplate:
             f"lambda index, value: {source}", {"k": self._constants, "g": self._general}
         )
         self.size_terms: tuple[int, int, int] | None = None
+        self.json_shape: tuple[str, str, str, bool] | None = None
         if not self._general:
             base = limits.payload_size(self.function(0, 0))
             self.size_terms = (base, self._uses["index"], self._uses["value"])
+            self.json_shape = self._json_shape()
 
     def __call__(self, index: int, value: Any) -> Any:
         return self.function(index, value)
+
+    def _json_shape(self) -> tuple[str, str, str, bool] | None:
+        """`(before, between, after, indexed)` such that a selected item's compact JSON is `before + index + between
+        + value + after` (indexed) or `before + value + after`, each part as JSON: the template's JSON with marks for
+        the index and the value, cut at them (a constant that happens to hold a mark's text leaves no shape)."""
+        text = limits.to_json(self.function(_INDEX_MARK, _VALUE_MARK))
+        marks = [limits.to_json(_INDEX_MARK), limits.to_json(_VALUE_MARK)]
+        parts = text.split(marks[1])
+        if len(parts) != 2 or text.count(marks[0]) != self._uses["index"] or self._uses["value"] != 1:
+            return None
+        before, after = parts
+        if self._uses["index"] == 0:
+            return before, "", after, False
+        pieces = before.split(marks[0])
+        if len(pieces) != 2:
+            return None  # the index after the value, or more than once
+        return pieces[0], pieces[1], after, True
 
     def _source(self, template: Any, data: Any, context: Any) -> str:
         if isinstance(template, dict):
@@ -137,6 +157,9 @@ class ItemTemplate:
     def _per_item(self, evaluate_in: Any, context: Any) -> str:
         self._general.append(lambda index, value: evaluate_in(context.with_map_item(index, value)))
         return f"g[{len(self._general) - 1}](index, value)"
+
+
+_INDEX_MARK, _VALUE_MARK = "\x00index\x00", "\x00value\x00"  # strings no template holds (see _json_shape)
 
 
 def _same_for_every_item(expression: str) -> bool:

@@ -15,6 +15,7 @@ SELECTORS = [
     {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"},  # what the data Maps use
     {"item.$": "$$.Map.Item.Value", "job.$": "$.job", "both.$": "$$.Map.Item.Value"},
     {"id.$": "States.Format('{}', $$.Map.Item.Index)", "value.$": "$$.Map.Item.Value"},  # sized item by item
+    {"i.$": "$$.Map.Item.Index", "fixed": "50%", "v.$": "$$.Map.Item.Value", "job.$": "$.job"},
 ]
 
 
@@ -32,7 +33,9 @@ def children_of(
     try:
         for child in map_items.children(name, state, items, inputs, map_items.ItemCount()):
             shipped = pickle.loads(pickle.dumps(child))  # as it travels to a worker
-            made.append((shipped[0], shipped[1], len(shipped[2]), limits.to_json(inputs.input_of(shipped))))
+            child_input, text = inputs.input_and_json(shipped)  # made from a run's text, where the run can
+            assert text == limits.to_json(child_input)
+            made.append((shipped[0], shipped[1], len(shipped[2]), text))
     except StatesError as error:
         return made, error.cause
     return made, None

@@ -112,3 +112,20 @@ def test_size_terms_give_the_exact_size_of_a_selected_item(template, index, valu
 def test_a_template_evaluated_per_item_has_no_size_terms():
     assert templates.ItemTemplate(TEMPLATES[4], DATA, context()).size_terms is None
     assert templates.ItemTemplate({"v.$": "$.missing"}, DATA, context()).size_terms is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=0, max_value=10**12), JSON_VALUES)
+def test_a_json_shape_puts_an_items_json_together_from_its_index_and_value(index, value):
+    for template in [None, TEMPLATES[0], {"a": "50%", "i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value"}]:
+        compiled = templates.ItemTemplate(template, DATA, context())
+        assert compiled.json_shape is not None
+        before, between, after, indexed = compiled.json_shape
+        made = before + (f"{index}{between}" if indexed else "") + as_json(value) + after
+        assert made == as_json(compiled(index, value))
+
+
+def test_a_template_with_its_value_twice_or_after_its_index_has_no_json_shape():
+    assert templates.ItemTemplate(TEMPLATES[2], DATA, context()).json_shape is None
+    value_first = {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"}
+    assert templates.ItemTemplate(value_first, DATA, context()).json_shape is None

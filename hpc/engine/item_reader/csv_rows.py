@@ -95,13 +95,16 @@ class Layout:
     """What parsing a plain line needs: the field names and the delimiter; and `value_base`, the JSON size of a row
     with every field empty (a plain row's JSON is that plus its fields' bytes: they need no escaping)."""
 
-    __slots__ = ("headers", "delimiter", "value_base")
+    __slots__ = ("headers", "delimiter", "value_base", "value_format")
 
     def __init__(self, headers: list[str], delimiter: str) -> None:
         self.headers = headers
         self.delimiter = delimiter
         # {"name":"",...}: braces, a colon and two quotes per field, commas between them, and the names
         self.value_base = 2 + sum(map(limits.payload_size, headers)) + 3 * len(headers) + len(headers) - 1
+        # a plain row's JSON, as a %-format of its fields (which need no escaping)
+        names = (limits.to_json(name).replace("%", "%%") for name in headers)
+        self.value_format = "{" + ",".join(f'{name}:"%s"' for name in names) + "}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return Layout, (self.headers, self.delimiter)
@@ -112,7 +115,7 @@ class RawRows:
     process a run is a view of a list of lines (so cutting batches off it copies nothing); sent to a worker, its
     lines travel as one joined text."""
 
-    __slots__ = ("lines", "start", "stop", "text", "layout")
+    __slots__ = ("lines", "start", "stop", "text", "layout", "fields")
 
     def __init__(self, lines: list[bytes], layout: Layout, start: int = 0, stop: int | None = None) -> None:
         self.lines = lines
@@ -120,6 +123,7 @@ class RawRows:
         self.stop = len(lines) if stop is None else stop
         self.text: bytes | None = None
         self.layout = layout
+        self.fields: list[list[str]] | None = None  # each line split at the delimiter, once parsed
 
     @classmethod
     def of_text(cls, text: bytes, count: int, layout: Layout) -> RawRows:
@@ -144,11 +148,32 @@ class RawRows:
     def rows(self) -> list[dict[str, str]]:
         """The rows the csv parser makes of these lines: a plain line's fields are its text split at the delimiter."""
         headers = self.layout.headers
-        lines = self._text().decode().split("\n")
-        split = list(map(str.split, lines, repeat(self.layout.delimiter)))
-        if set(map(len, split)) == {len(headers)}:
+        split = self._fields()
+        if self._full(split):
             return list(map(dict, map(zip, repeat(headers), split)))
         return [_row(headers, fields) for fields in split]
+
+    def items_json(self, shape: tuple[str, str, str, bool], first: int) -> str | None:
+        """The compact JSON of these rows selected as items `first`, `first + 1`...: the items' JSON texts joined by
+        commas, `shape` as templates.ItemTemplate.json_shape gives it; None unless every line has every field (then
+        a row's JSON is its fields put in place, as they need no escaping)."""
+        split = self._fields()
+        if not self._full(split):
+            return None
+        before, between, after = (part.replace("%", "%%") for part in shape[:3])
+        if not shape[3]:
+            return ",".join(map((before + self.layout.value_format + after).__mod__, map(tuple, split)))
+        item = before + "%d" + between + self.layout.value_format + after
+        return ",".join([item % (index, *fields) for index, fields in enumerate(split, first)])
+
+    def _fields(self) -> list[list[str]]:
+        if self.fields is None:
+            lines = self._text().decode().split("\n")
+            self.fields = list(map(str.split, lines, repeat(self.layout.delimiter)))
+        return self.fields
+
+    def _full(self, split: list[list[str]]) -> bool:
+        return set(map(len, split)) == {len(self.layout.headers)}
 
     def split(self, count: int) -> tuple[RawRows, RawRows]:
         """The first `count` rows and the rest (in the reading process, which holds the lines)."""
