@@ -208,6 +208,7 @@ def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
+_TEXT = frozenset((str,))
 
 
 def private_copy(event: Any) -> Any:
@@ -224,6 +225,8 @@ def private_copy(event: Any) -> Any:
 def _copy(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
+        if _SCALARS.issuperset(map(type, value.values())) and _TEXT.issuperset(map(type, value)):
+            return value.copy()  # an object of scalars (a CSV row) in one C call
         return {_key(key): _copy(item) for key, item in value.items()}
     if kind is list:
         if _SCALARS.issuperset(map(type, value)):
