@@ -87,8 +87,8 @@ class ChildInputs:
         if self.batched and not selected:
             if isinstance(values, IntText):
                 items = None if self.selects else values.text
-            elif _unparsed(values) and self.selector.json_shape is not None:
-                items = values.items_json(self.selector.json_shape, first)
+            elif self.selector.json_shape is not None and hasattr(values, "items_json"):
+                items = values.items_json(self.selector.json_shape, first)  # a run that can write its items' JSON
         if items is None:
             return child_input, limits.to_json(child_input)
         if self.batch_input is None:
@@ -143,8 +143,9 @@ _PULLED = 1024  # items read at a time from a source that has no runs of its own
 
 class _Runs:
     """The items in runs, read as needed: lists of values, or runs of items not yet parsed (a reader's `runs()`, such
-    as hpc.engine.item_reader.csv_rows.RawRows: `len`, `split(n)`, `joined(run)`, `rows()` and sizes, see
-    `_raw_cut`). Adjacent unparsed runs are joined, so a batch that spans two of them still travels unparsed."""
+    as csv_rows.RawRows or listing.ListedRun: `len`, `split(n)`, `joined(run)`, `rows()`, `layout.value_base` and
+    sizes, see `_raw_cut`; optionally `items_json(shape, first)`, see `ChildInputs.input_and_json`). Adjacent unparsed
+    runs are joined, so a batch that spans two of them still travels unparsed."""
 
     def __init__(self, items: Iterable[Any], size: int, count: ItemCount) -> None:
         runs = getattr(items, "runs", None)
