@@ -17,7 +17,7 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, NoReturn
 
 from handlers.errors import InvalidInput  # what the start function refuses with; `estimate` meets it here
 from hpc.outcome import (
@@ -50,10 +50,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _sigterm_unwinds():
         code = _main(argv)
     if argv is None:
+        if "threading" not in sys.modules:
+            _end_process(code)
         # The process is about to end: spare the interpreter's shutdown a sweep of every object (~10 ms of a 0.1 s
         # local run).
         gc.freeze()
     return code
+
+
+def _end_process(code: int) -> NoReturn:
+    """End the `hpc` process now, with `code`, once its output is flushed: everything the command did is finished by
+    the time it returns (files closed, temporary folders removed, workers joined), and with no thread ever started
+    (threading was never imported; boto3 and matplotlib import it) nothing else can be pending. What this skips is
+    the interpreter's teardown, which frees the objects of ~200 modules one by one: ~2.5 ms of a small `hpc run`."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe was handled in _main; nothing is left to tell
+            stream.flush()
+    os._exit(code)
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -3,15 +3,18 @@
 Each module below was once imported by every run and is now imported only by the runs that use it (a workload that
 declares REQUIREMENTS, a listing or CSV reader that reads, States.UUID, PyYAML for a stack file outside the plain
 form, a report, a cloud run...). A new eager import of any of them fails here, naming it. And once `main` runs, the
-garbage collector does not walk start-up's objects.
+garbage collector does not walk start-up's objects, and a process that started no thread ends without the
+interpreter's teardown.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 
+import pytest
 from command import REPO
 
 from hpc.commands import COMMANDS
@@ -76,6 +79,7 @@ def test_a_local_run_of_the_default_job_never_runs_the_garbage_collector():
     # modules' objects live as long as the process, so collections during start-up only walked them for nothing.
     code = (
         "import gc, sys\n"
+        "import threading  # so that main() returns here instead of ending the process (hpc.cli._end_process)\n"
         "from hpc.cli import main\n"
         "runs = []\n"
         "gc.callbacks.append(lambda phase, info: runs.append(info['generation']) if phase == 'start' else None)\n"
@@ -88,3 +92,24 @@ def test_a_local_run_of_the_default_job_never_runs_the_garbage_collector():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "0 []"
+
+
+@pytest.mark.parametrize("thread_module_loaded", [False, True])
+def test_the_process_skips_the_interpreters_teardown_only_when_no_thread_can_be_running(thread_module_loaded):
+    code = (
+        "import atexit, sys\n"
+        + ("import threading\n" if thread_module_loaded else "")
+        + "atexit.register(print, 'teardown')\n"
+        "from hpc.cli import main\n"
+        "sys.argv = ['hpc', 'run', '--size', '8', '--json', '--no-progress']\n"
+        "sys.exit(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    # THEN the output is whole and the exit status the run's, either way
+    assert done.returncode == 0, done.stderr
+    output, *rest = done.stdout.splitlines()
+    assert json.loads(output)["items"] == 8
+    # AND the interpreter's teardown (atexit handlers, freeing every module) runs only where a thread might
+    assert rest == (["teardown"] if thread_module_loaded else [])
