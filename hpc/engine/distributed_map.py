@@ -160,21 +160,26 @@ class _MapRun:
 
         def on_results(outcomes: list[Any]) -> None:
             nonlocal map_error
+            succeeded = 0
             for outcome in outcomes:
-                if outcome[0] == "map-error":
+                status = outcome[0]
+                if status == "map-error":
                     # the Map's own evaluation failed (ItemSelector, BatchInput): AWS names the state in the cause
                     map_error = map_error or StatesError(outcome[1], outcome[2], located=True)
                     continue
-                status, child, payload, items = outcome[:4]
-                keep(child, status, payload)
+                child, items = outcome[1], outcome[3]
+                keep(child, status, outcome[2])
                 if on_child is not None:
                     worker, started, stopped, attempts = outcome[4:]
                     on_child(ChildSpan(child, worker, started, stopped, STATUS_NAMES[status], items, attempts))
                 if status == FAILED:
                     self.failed_item_count += items
+                    progress.finished(items, failed=True)
                     if self.threshold.exceeded(self.failed_item_count, self.count.total):
                         stop.set()
-                progress.finished(items, failed=status == FAILED)
+                else:
+                    succeeded += items
+            progress.finished(succeeded, failed=False)
 
         def on_unstarted(chunk: list[Child]) -> None:
             self.never_started += len(chunk)

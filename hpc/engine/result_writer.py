@@ -34,6 +34,7 @@ WRITE_ORDER = ("SUCCEEDED", "FAILED", "PENDING")
 MAX_FILE_BYTES = 5 * 1024**3
 # How much of the spool is read at once: records mostly arrive in child order, so one read serves many of them.
 READ_BYTES = 256 * 1024
+WRITE_BYTES = 256 * 1024  # records joined into one write (a few small records each cost a write otherwise)
 TEMPORARY_PREFIX = ".put-"  # LocalStore's own prefix for half-written objects, which its listing skips
 _ABSENT = 0xFF
 
@@ -130,19 +131,35 @@ def write_kind(
     larger; the manifest entries ({"Key", "Size"}) of the files written."""
     entries: list[dict[str, Any]] = []
     current: _AtomicFile | None = None
+    pending: list[bytes] = []  # records for `current`, written together, about WRITE_BYTES at a time
+    size = written = 0  # of `current` with its pending records (without the closing "]"), and without them
+
+    def flush() -> None:
+        assert current is not None
+        nonlocal written
+        if pending:
+            current.write((b"," if current.size > 1 else b"") + b",".join(pending))
+            pending.clear()
+            written = size
+
     try:
         for record in records:
             # Once closed a file holds what is written plus "]"; the next record adds a comma and itself.
-            if current is not None and current.size + 2 + len(record) > max_bytes:
+            if current is not None and size + 2 + len(record) > max_bytes:
+                flush()
                 entries.append(_close(current))
                 current = None
             if current is None:
                 current = _AtomicFile(store, bucket, f"{directory}/{kind}_{len(entries)}.json")
                 current.write(b"[")
+                size, written = 1 + len(record), 1
             else:
-                current.write(b",")
-            current.write(record)
+                size += 1 + len(record)
+            pending.append(record)
+            if size - written >= WRITE_BYTES:
+                flush()
         if current is not None:
+            flush()
             entries.append(_close(current))
             current = None
     finally:

@@ -268,3 +268,23 @@ def test_parent_memory_does_not_hold_the_records(make_engine, tmp_path):
     written = sum(entry["Size"] for entry in manifest["ResultFiles"]["SUCCEEDED"])
     assert written > children * output_bytes
     assert peak < children * output_bytes / 4, f"peak {peak:,} bytes for {written:,} bytes of records"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=400_000), max_size=40), st.sampled_from([30, 1000, 300_000, 10**9]))
+def test_files_hold_every_record_in_order_each_within_the_limit_unless_alone(tmp_path_factory, pads, limit):
+    # GIVEN records of any sizes, some larger than a write's worth, and a file size limit
+    records = [json.dumps({"i": i, "pad": "x" * pad}).encode() for i, pad in enumerate(pads)]
+    root = tmp_path_factory.mktemp("results")
+    # WHEN they are written
+    key = result_writer.write_results(root, "b", "p", "run", "arn", {"SUCCEEDED": records}, max_file_bytes=limit)
+    # THEN the files, in the manifest's order, hold them all in order; each file is valid JSON of its listed size,
+    # within the limit unless it holds a single record
+    read = []
+    for entry in json.loads((root / "b" / key).read_text())["ResultFiles"]["SUCCEEDED"]:
+        data = (root / "b" / entry["Key"]).read_bytes()
+        assert len(data) == entry["Size"]
+        held = json.loads(data)
+        assert len(data) <= limit or len(held) == 1
+        read += held
+    assert read == [json.loads(record) for record in records]
