@@ -51,7 +51,8 @@ class S3Store:
 
     def open(self, bucket: str, key: str) -> Stream:
         try:
-            return self.client.get_object(Bucket=bucket, Key=key)["Body"]
+            body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+            return body if hasattr(body, "readinto") else _ReadInto(body)
         except self.client.exceptions.NoSuchKey:
             raise ObjectMissing(f"s3://{bucket}/{key} does not exist") from None
         except self.client.exceptions.ClientError as error:
@@ -188,6 +189,25 @@ def _folder_entries(folder: str, key_prefix: str, wanted: str) -> list[tuple[str
                 entries.append((sort_key, is_folder, entry))
     entries.sort(key=itemgetter(0))  # str order is code point order, the same as UTF-8 byte order
     return entries
+
+
+class _ReadInto:
+    """A body that can only `read` (botocore's StreamingBody before 1.38, which a Lambda runtime may still bundle),
+    given `readinto` as well."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def read(self, *size: int) -> bytes:
+        return self._body.read(*size)  # type: ignore[no-any-return]
+
+    def readinto(self, buffer: bytearray, /) -> int:
+        chunk = self._body.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        getattr(self._body, "close", lambda: None)()
 
 
 class _ChunkFile(io.RawIOBase):

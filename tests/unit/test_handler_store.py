@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 
@@ -115,6 +116,30 @@ def test_local_and_s3_streams_read_into_a_callers_buffer(tmp_path, s3):
         stream.close()
         assert b"".join(parts) == b"0123456789"
         assert max(map(len, parts)) <= 4
+
+
+def test_an_s3_body_that_can_only_read_is_read_into_a_buffer_too():
+    # GIVEN a client whose bodies have no readinto (botocore before 1.38)
+    class OnlyRead:
+        def __init__(self, data: bytes) -> None:
+            self.stream, self.closed = io.BytesIO(data), False
+
+        def read(self, *size: int) -> bytes:
+            return self.stream.read(*size)
+
+        def close(self) -> None:
+            self.closed = True
+
+    body = OnlyRead(b"0123456789")
+    client = type("Client", (), {"get_object": lambda self, Bucket, Key: {"Body": body}})()
+    # WHEN it is read into a buffer THEN the bytes come in buffer-sized parts, and closing closes the body
+    stream = S3Store(client).open("bkt", "k")
+    buffer, parts = bytearray(4), []
+    while count := stream.readinto(buffer):
+        parts.append(bytes(buffer[:count]))
+    stream.close()
+    assert parts == [b"0123", b"4567", b"89"] and body.closed
+    assert S3Store(client).open("bkt", "k").read() == b""  # read passes through (the body is at its end)
 
 
 def test_the_store_is_local_when_the_engine_names_a_directory(tmp_path, monkeypatch):
