@@ -55,6 +55,15 @@ NOT_AT_START_UP = (
 )
 
 
+def printed_by(code: str) -> list[str]:
+    """The lines a new Python process running `code` (from the repository root) printed; it must exit 0."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
 def test_a_local_run_of_the_default_job_imports_none_of_what_it_does_not_use():
     code = (
         "import sys\n"
@@ -62,11 +71,7 @@ def test_a_local_run_of_the_default_job_imports_none_of_what_it_does_not_use():
         "status = main(['run', '--size', '8', '--no-progress'])\n"
         f"print(status, sorted(m for m in {NOT_AT_START_UP!r} if m in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 []"
+    assert printed_by(code)[-1] == "0 []"
 
 
 def test_each_command_module_is_named_for_its_command():
@@ -87,11 +92,7 @@ def test_a_local_run_of_the_default_job_never_runs_the_garbage_collector():
         "status = main()\n"
         "print(status, runs)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 []"
+    assert printed_by(code)[-1] == "0 []"
 
 
 @pytest.mark.parametrize("thread_module_loaded", [False, True])
@@ -104,12 +105,8 @@ def test_the_process_skips_the_interpreters_teardown_only_when_no_thread_can_be_
         "sys.argv = ['hpc', 'run', '--size', '8', '--json', '--no-progress']\n"
         "sys.exit(main())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
-    )
-    # THEN the output is whole and the exit status the run's, either way
-    assert done.returncode == 0, done.stderr
-    output, *rest = done.stdout.splitlines()
+    # THEN the output is whole and the exit status the run's (0), either way
+    output, *rest = printed_by(code)
     assert json.loads(output)["items"] == 8
     # AND the interpreter's teardown (atexit handlers, freeing every module) runs only where a thread might
     assert rest == (["teardown"] if thread_module_loaded else [])
