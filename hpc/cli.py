@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A command starts by importing ~200 modules: tens of thousands of objects that live as long as the process.
         # At the default threshold (700 new objects) the collector ran ~20 times over them during start-up, freeing
         # nothing (~2.5 ms of a small `hpc run`); cyclic garbage is still collected, only in larger rounds (the
-        # parent's peak at 10^7 sum-squares items: 25.1 MiB, 24.6 at the default).
+        # parent's peak at 10^7 sum-squares items: 24.5 MiB, 24.0 at the default).
         gc.set_threshold(START_UP_GC_THRESHOLD, *gc.get_threshold()[1:])
     with _sigterm_unwinds():
         code = _main(argv)
