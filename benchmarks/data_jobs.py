@@ -177,7 +177,7 @@ def main() -> None:
             publish(
                 f"Data jobs: {job} against a single-process baseline",
                 "data_jobs",
-                body(rows, args.batch),
+                body(rows, args.batch, SIDES.get(job, "")),
                 write=not args.no_write,
             )
     finally:
@@ -211,7 +211,21 @@ def csv_stats_rows(root: Path, args: argparse.Namespace) -> list[str]:
     return rows
 
 
-def body(rows: list[str], batch: int) -> str:
+# What each side computes, so that a faster kernel on one side is not mistaken for a weaker baseline.
+SIDES = {
+    "csv-stats": (
+        "Both sides compute the same statistics of every column with the standard library alone. Baseline: one "
+        "process, `csv.reader` over the file, then per cell `float()` and a Welford update of count, mean, M2, min "
+        "and max (the classic single-pass method). `hpc run`: the engine cuts the file's plain lines into batches "
+        "(the header and any quoted or otherwise special lines go through `csv.reader`), each worker splits its "
+        "lines into the same rows and runs csv-stats column by column (`float()` over a column, `math.fsum` for "
+        "the mean, a second pass for M2), and the sum merges the batches with Chan et al.'s formula, with every "
+        "row also written to and read from the ResultWriter's files as AWS's records hold it."
+    ),
+}
+
+
+def body(rows: list[str], batch: int, sides: str = "") -> str:
     """One job's RESULTS.md section: how it was measured, then its rows."""
     return "\n".join(
         [
@@ -219,6 +233,7 @@ def body(rows: list[str], batch: int) -> str:
             "`benchmarks/bare_data_jobs.py` (one process, standard library); medians of interleaved rounds; goal: "
             f">= {GOAL}x the baseline's MB/s on 2 cores. Load average at the end: {load_average()} (the machine is "
             "shared; compare the columns of a row, not rows of different runs).",
+            *(["", sides] if sides else []),
             "",
             "| job | data | baseline | hpc run | speed-up | peak RSS, hpc (largest process) | peak RSS, baseline |",
             "|---|---|---|---|---|---|---|",
