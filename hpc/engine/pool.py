@@ -231,10 +231,24 @@ class _Process:
 
     def join(self, timeout: float | None = None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
+        exited = self._exit_watch()
         delay = 0.0005
         while self.is_alive() and (deadline is None or time.monotonic() < deadline):
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            if exited is None:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+            else:  # woken the moment the process ends, rather than at the next of a series of sleeps
+                left = 0.05 if deadline is None else max(0.0, min(0.05, deadline - time.monotonic()))
+                select.select([exited], [], [], left)
+        if exited is not None:
+            os.close(exited)
+
+    def _exit_watch(self) -> int | None:
+        """A descriptor that becomes readable when the process ends (Linux's pidfd), or None where there is none."""
+        try:
+            return os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # not Linux 5.3+, or the process is already reaped
+            return None
 
     def _signal(self, number: int) -> None:
         if self.is_alive():
