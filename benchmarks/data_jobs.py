@@ -13,6 +13,7 @@ cannot pass. Data is generated under /tmp (or --data DIR) and deleted afterwards
     python -m benchmarks.data_jobs             # 1 GB CSV (and 256 MB for memory), 10,000 files of ~100 KB (and ~10 KB)
     python -m benchmarks.data_jobs --csv-mb 64 --small-csv-mb 16 --files 1000 --rounds 1 --no-write  # a quick look
     python -m benchmarks.data_jobs --jobs object-digest --no-write   # one job (each job has its RESULTS.md section)
+    python -m benchmarks.data_jobs --jobs object-digest --before DIR  # and a checkout of an earlier commit beside it
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.processes import ENVIRONMENT, HPC, load_average
+from benchmarks.processes import ENVIRONMENT, HPC, commit_of, load_average
 from benchmarks.report import publish
 
 BARE = Path(__file__).with_name("bare_data_jobs.py")
@@ -44,8 +45,9 @@ class Run:
     output: dict
 
 
-def measured(command: list[str]) -> Run:
-    """Run `command` under a wrapper process, so the wrapper's RUSAGE_CHILDREN is this command's process tree alone."""
+def measured(command: list[str], source: str | None = None) -> Run:
+    """Run `command` under a wrapper process, so the wrapper's RUSAGE_CHILDREN is this command's process tree alone;
+    `source`: a checkout of another commit whose code it runs instead (first on PYTHONPATH)."""
     wrapper = (
         "import json, resource, subprocess, sys, time\n"
         "started = time.perf_counter()\n"
@@ -55,7 +57,10 @@ def measured(command: list[str]) -> Run:
         "print(json.dumps({'code': done.returncode, 'out': done.stdout, 'err': done.stderr[-2000:], 'wall': wall,\n"
         "  'cpu': usage.ru_utime + usage.ru_stime, 'rss_kib': usage.ru_maxrss}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, env=ENVIRONMENT)
+    environment = ENVIRONMENT if source is None else {**ENVIRONMENT, "PYTHONPATH": source}
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, env=environment, cwd=source
+    )
     report = json.loads(done.stdout)
     if report["code"] != 0:
         raise SystemExit(f"{' '.join(command)} failed ({report['code']}):\n{report['err']}")
@@ -117,18 +122,35 @@ def same_answer(workload: str, bare: dict, hpc: dict) -> None:
                 assert abs(got[field] - expected[field]) <= 1e-9 * max(1.0, abs(expected[field])), (name, field)
 
 
-def compare(workload: str, data: Path, size: int, rounds: int, batch: int) -> tuple[list[Run], list[Run]]:
-    bare_runs, hpc_runs = [], []
+def compare(
+    workload: str, data: Path, size: int, rounds: int, batch: int, before: str | None
+) -> tuple[list[Run], list[Run], list[Run]]:
+    """Interleaved rounds of the baseline, `hpc run`, and (with `before`) `hpc run` of an earlier checkout."""
+    bare_runs, hpc_runs, before_runs = [], [], []
     for _ in range(rounds):
         bare_runs.append(measured([sys.executable, str(BARE), workload, str(data)]))
         hpc_runs.append(measured(hpc_command(workload, data, batch)))
         same_answer(workload, bare_runs[-1].output, hpc_runs[-1].output)
+        before_figure = ""
+        if before:
+            before_runs.append(measured(hpc_command(workload, data, batch), source=before))
+            same_answer(workload, bare_runs[-1].output, before_runs[-1].output)
+            before_figure = f", before {size / MB / before_runs[-1].wall:.1f} MB/s"
         print(
             f"  {workload}: bare {size / MB / bare_runs[-1].wall:.1f} MB/s, hpc {size / MB / hpc_runs[-1].wall:.1f} "
-            f"MB/s (load {load_average()})",
+            f"MB/s{before_figure} (load {load_average()})",
             flush=True,
         )
-    return bare_runs, hpc_runs
+    return bare_runs, hpc_runs, before_runs
+
+
+def rows_of(title: str, size: int, runs: tuple[list[Run], list[Run], list[Run]], before: str | None) -> list[str]:
+    """The row of `hpc run`, and with `before` the row of the earlier checkout against the same baseline runs."""
+    bare_runs, hpc_runs, before_runs = runs
+    rows = [row(title, size, bare_runs, hpc_runs)]
+    if before:
+        rows.append(row(f"{title}, the code before ({commit_of(before) or before})", size, bare_runs, before_runs))
+    return rows
 
 
 def median(values: list[float]) -> float:
@@ -159,6 +181,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of object-digest (default 2)")
     parser.add_argument("--csv-rounds", type=int, default=1, help="interleaved rounds over the large CSV (default 1)")
     parser.add_argument("--batch", type=int, default=128, help="maxItemsPerBatch for the hpc runs (default 128)")
+    parser.add_argument(
+        "--before", metavar="DIR", help="a checkout of an earlier commit, its `hpc run` interleaved too"
+    )
     parser.add_argument("--data", type=Path, help="where to generate the data (default: a folder under /tmp)")
     parser.add_argument(
         "--jobs",
@@ -192,10 +217,10 @@ def object_digest_rows(root: Path, args: argparse.Namespace) -> list[str]:
         files.mkdir()
         size = make_files(files, args.files, kilobytes * 1000)
         try:
-            runs = compare("object-digest", files, size, rounds, args.batch)
+            runs = compare("object-digest", files, size, rounds, args.batch, args.before)
         finally:
             shutil.rmtree(files)
-        rows.append(row(f"object-digest, {args.files:,} files of ~{kilobytes} KB", size, *runs))
+        rows += rows_of(f"object-digest, {args.files:,} files of ~{kilobytes} KB", size, runs, args.before)
     return rows
 
 
@@ -205,7 +230,8 @@ def csv_stats_rows(root: Path, args: argparse.Namespace) -> list[str]:
         path = root / f"table-{megabytes}.csv"
         size = make_csv(path, megabytes)
         try:
-            rows.append(row("csv-stats, one CSV", size, *compare("csv-stats", path, size, rounds, args.batch)))
+            runs = compare("csv-stats", path, size, rounds, args.batch, args.before)
+            rows += rows_of("csv-stats, one CSV", size, runs, args.before)
         finally:
             path.unlink()
     return rows
