@@ -8,7 +8,8 @@ counts add up to the job's before it trusts a total.
 The job's params are parsed again here: a hand-sent event gets the same checks as the execution input did.
 
 A data Map puts each item's index beside its value (`{"index", "value"}` in a batch, `"index"` beside `"item"`
-unbatched) so the sum can account for every item (handlers/coverage.py); the workload sees the values alone.
+unbatched) so the sum can account for every item (handlers/coverage.py); the workload sees the values alone, and the
+output adds `"index_runs"`: those indices as `[start, end)` runs.
 """
 
 from __future__ import annotations
@@ -27,9 +28,33 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise InvalidInput(f"the job's params must be an object, got {describe(params)}")
     params = workloads.params_for(workload, params)
-    if workloads.sources(workload):
-        values = data_values(values, event)
-    return {"items": len(values), "partial": workload.compute(values, params)}
+    if not workloads.sources(workload):
+        return {"items": len(values), "partial": workload.compute(values, params)}
+    items = values
+    values = data_values(items, event)  # checks each item's shape first
+    runs = index_runs(data_indices(items, event))
+    return {"items": len(values), "partial": workload.compute(values, params), "index_runs": runs}
+
+
+def data_indices(values: list[Any], event: dict[str, Any]) -> list[Any]:
+    """The `$$.Map.Item.Index` of each item of a data Map's event (batched: in each item; else beside "item")."""
+    if "Items" not in event:
+        return [event.get("index")]
+    return [item.get("index") if isinstance(item, dict) else None for item in values]
+
+
+def index_runs(indices: list[Any]) -> list[list[int]]:
+    """The indices as runs of consecutive items, `[start, end)` each: what the sum's coverage check counts, carried
+    in the output so the sum need not decode every record's Input (as large as its items) to learn them."""
+    runs: list[list[int]] = []
+    for index in indices:
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise InvalidInput(f"a data job's item has no valid index: {describe(index)}")
+        if runs and runs[-1][1] == index:
+            runs[-1][1] = index + 1
+        else:
+            runs.append([index, index + 1])
+    return runs
 
 
 def data_values(values: list[Any], event: dict[str, Any]) -> list[Any]:

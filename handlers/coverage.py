@@ -9,10 +9,12 @@ The count must then come from the result files themselves, and the check must st
   lists the files: PENDING files (children that never ran) and FAILED files beyond the tolerance are refused before
   anything is summed, and a listed file that is missing, truncated or corrupt is refused while reading it;
 - each data Map puts `$$.Map.Item.Index` beside every item (asl/definition.py), so each record says exactly which
-  items it held. The items of all SUCCEEDED and FAILED records must be 0..n-1, each exactly once: a record listed
-  twice, or a file holding another run's records, shows as an item counted twice; a record or file lost from the
-  middle shows as a gap;
-- each SUCCEEDED record's output must cover as many items as its input held (a compute that skipped items).
+  items it held: a FAILED record in its Input, a SUCCEEDED one also in its output, where the compute function lists
+  the indices of the event it computed as runs (`"index_runs"`, so the sum need not decode every Input, which is as
+  large as the items). The items of all SUCCEEDED and FAILED records must be 0..n-1, each exactly once: a record
+  listed twice, or a file holding another run's records, shows as an item counted twice; a record or file lost from
+  the middle shows as a gap;
+- each SUCCEEDED record's output must cover as many items as it was given (a compute that skipped items).
 
 What no count taken from the results can show is the loss of the LAST records of the run together with the manifest
 entry of their file -- the manifest would have to misstate what the ResultWriter wrote. That is the one trust this
@@ -46,6 +48,11 @@ class Coverage:
             run_start = previous = index
         if run_start is not None and previous is not None:
             self._add_run(run_start, previous + 1, source)
+
+    def add_runs(self, runs: list[list[int]], source: str) -> None:
+        """The indices one record held, as `[start, end)` runs (a compute output's "index_runs")."""
+        for start, end in runs:
+            self._add_run(start, end, source)
 
     def _add_run(self, start: int, end: int, source: str) -> None:
         if start in self.end_of:

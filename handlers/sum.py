@@ -63,12 +63,16 @@ def deliver(store: Store, bucket: str, execution: Any, output: dict[str, Any]) -
         )
     key = f"{OUTPUTS_PREFIX}/{execution}/result.json"
     store.put(bucket, key, body)
-    summary = {
-        field: value
-        for field, value in output.items()
-        if len(json.dumps(value, separators=(",", ":"))) <= SUMMARY_FIELD_BYTES
-    }
+    summary = {field: value for field, value in output.items() if _fits_summary(value)}
     return {**summary, "result_object": {"Bucket": bucket, "Key": key, "Size": len(body)}}
+
+
+def _fits_summary(value: Any) -> bool:
+    # A string, list or object of more elements than SUMMARY_FIELD_BYTES cannot encode that short: not encoded at all
+    # (an object-digest's list of 10,000 files would be encoded a second time only to be left out).
+    if isinstance(value, str | list | dict) and len(value) > SUMMARY_FIELD_BYTES:
+        return False
+    return len(json.dumps(value, separators=(",", ":"))) <= SUMMARY_FIELD_BYTES
 
 
 def unpack_job(event: Any) -> tuple[dict[str, Any], workloads.Workload, dict[str, Any]]:
@@ -204,9 +208,9 @@ def _reduce_succeeded(
     for key in keys:
         with _reading(bucket, key):
             for record in results.records(store, bucket, key):
-                items, partial = _compute_output(record)
+                items, partial, runs = _compute_output(record)
                 if coverage is not None:
-                    _cover(coverage, record, items, f"{bucket}/{key}")
+                    _cover(coverage, record, items, f"{bucket}/{key}", runs)
                 covered += items
                 pending.append(partial)
                 if len(pending) >= COMBINE_EVERY:
@@ -216,12 +220,13 @@ def _reduce_succeeded(
     return covered, combined
 
 
-def _compute_output(record: dict[str, Any]) -> tuple[int, Any]:
+def _compute_output(record: dict[str, Any]) -> tuple[int, Any, Any]:
+    """(items, partial, index runs or None) of a SUCCEEDED record's compute output."""
     output = results.record_output(record)
     items = output.get("items") if isinstance(output, dict) else None
     if isinstance(items, bool) or not isinstance(items, int) or "partial" not in output:
         raise results.CorruptResults(f"record {record.get('Name', '?')} holds no compute output: {str(output)[:80]}")
-    return items, output["partial"]
+    return items, output["partial"], output.get("index_runs")
 
 
 def _combine(workload: workloads.Workload, combined: Any, partials: list[Any]) -> Any:
@@ -233,14 +238,33 @@ def _combine(workload: workloads.Workload, combined: Any, partials: list[Any]) -
         ) from None
 
 
-def _cover(coverage: Coverage, record: dict[str, Any], items: int | None, where: str) -> None:
-    """Add a data job's record to the coverage; a SUCCEEDED record must cover every item its input held."""
+def _cover(coverage: Coverage, record: dict[str, Any], items: int | None, where: str, runs: Any = None) -> None:
+    """Add a data job's record to the coverage; a SUCCEEDED record must cover every item it was given. A compute
+    output's index runs (the indices of the event it computed, handlers/compute.py) are taken as they are; otherwise
+    the record's Input, which shows the same event, is decoded for them."""
+    source = f"record {record.get('Name', '?')} in {where}"
+    if runs is not None and items is not None:
+        if not _valid_runs(runs):
+            raise results.CorruptResults(f"{source} holds index runs that are not [start, end) pairs: {str(runs)[:80]}")
+        given = sum(end - start for start, end in runs)
+        if given != items:
+            raise IncompleteResults(f"{source} was given {given} item(s) but covers {items}")
+        coverage.add_runs(runs, source)
+        return
     indices = results.record_indices(record)
     if items is not None and items != len(indices):
-        raise IncompleteResults(
-            f"record {record.get('Name', '?')} in {where} was given {len(indices)} item(s) but covers {items}"
-        )
-    coverage.add(indices, f"record {record.get('Name', '?')} in {where}")
+        raise IncompleteResults(f"{source} was given {len(indices)} item(s) but covers {items}")
+    coverage.add(indices, source)
+
+
+def _valid_runs(runs: Any) -> bool:
+    return isinstance(runs, list) and all(
+        isinstance(run, list)
+        and len(run) == 2
+        and all(isinstance(bound, int) and not isinstance(bound, bool) for bound in run)
+        and 0 <= run[0] < run[1]
+        for run in runs
+    )
 
 
 def _scan_failed(

@@ -59,13 +59,30 @@ def test_a_data_batch_computes_the_values_its_items_carry():
     rows = [{"v": "1"}, {"v": "2.5"}]
     event = {"Items": [{"index": 7, "value": rows[0]}, {"index": 8, "value": rows[1]}], "BatchInput": {"job": CSV_JOB}}
     output = compute.handler(event, None)
-    assert output == {"items": 2, "partial": workloads.get("csv-stats").compute(rows, CSV_JOB["params"])}
+    partial = workloads.get("csv-stats").compute(rows, CSV_JOB["params"])
+    assert output == {"items": 2, "partial": partial, "index_runs": [[7, 9]]}
 
 
 def test_an_unbatched_data_item_is_its_own_value():
     row = {"v": "4"}
     output = compute.handler({"item": row, "index": 3, "job": CSV_JOB}, None)
-    assert output == {"items": 1, "partial": workloads.get("csv-stats").compute([row], CSV_JOB["params"])}
+    partial = workloads.get("csv-stats").compute([row], CSV_JOB["params"])
+    assert output == {"items": 1, "partial": partial, "index_runs": [[3, 4]]}
+
+
+@pytest.mark.parametrize(
+    ("indices", "runs"),
+    [([0], [[0, 1]]), ([4, 5, 6], [[4, 7]]), ([4, 6, 7, 2], [[4, 5], [6, 8], [2, 3]]), ([3, 3], [[3, 4], [3, 4]])],
+)
+def test_a_data_batchs_indices_travel_as_runs(indices, runs):
+    items = [{"index": index, "value": {"v": "1"}} for index in indices]
+    assert compute.handler({"Items": items, "BatchInput": {"job": CSV_JOB}}, None)["index_runs"] == runs
+
+
+@pytest.mark.parametrize("index", [None, -1, True, "3", 2.0])
+def test_a_data_item_without_a_valid_index_is_invalid_input(index):
+    with pytest.raises(InvalidInput, match="no valid index"):
+        compute.handler({"Items": [{"index": index, "value": {"v": "1"}}], "BatchInput": {"job": CSV_JOB}}, None)
 
 
 @pytest.mark.parametrize(

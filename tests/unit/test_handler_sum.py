@@ -1,14 +1,15 @@
 """The sum function over ResultWriter output in AWS's documented format, on moto's S3 and on the local store."""
 
 import json
+import sys
 from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from handlers import compute, store
 from handlers import results as resultwriter
-from handlers import store
 from handlers import sum as sum_handler
 from handlers.errors import IncompleteResults, InvalidInput, ItemsFailed
 from handlers.workloads import sum_squares as squares
@@ -472,41 +473,57 @@ def test_an_empty_run_names_no_result_files(bucket):
 DATA_JOB = {"workload": "csv-stats", "params": {"data": "s3://lake/t.csv", "format": "csv"}, "items": None}
 
 
+@pytest.fixture(params=["index runs in the output", "indices from the input"])
+def output_runs(request, monkeypatch):
+    """Every data-job test runs twice: with the compute output's index runs, and with outputs that lack them (the
+    sum then reads the indices from each record's Input)."""
+    monkeypatch.setattr(sys.modules[__name__], "WITH_RUNS", request.param == "index runs in the output")
+
+
+WITH_RUNS = True
+
+
 def rows_batch(number, first, values):
-    """A data Map's child: items {"index", "value"} for rows with one column "v"."""
+    """A data Map's child: items {"index", "value"} for rows with one column "v", its output the compute's own."""
     items = [{"index": first + offset, "value": {"v": str(value)}} for offset, value in enumerate(values)]
-    partial = sum_handler.workloads.get("csv-stats").compute([item["value"] for item in items], {})
-    return child_record(
-        number, {"Items": items, "BatchInput": {"job": DATA_JOB}}, output={"items": len(items), "partial": partial}
-    )
+    child_input = {"Items": items, "BatchInput": {"job": DATA_JOB}}
+    output = compute.handler(json.loads(json.dumps(child_input)), None)
+    if not WITH_RUNS:
+        del output["index_runs"]
+    return child_record(number, child_input, output=output)
 
 
 def data_total(bucket, **files):
     return sum_handler.handler({"job": DATA_JOB, "results": write_run(bucket, **files), "execution": "e"}, None)
 
 
+@pytest.mark.usefixtures("output_runs")
 def test_a_data_job_is_counted_from_the_indices_of_its_result_records(bucket):
     output = data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3])], [rows_batch(1, 3, [4, 5])]])
     assert (output["items"], output["complete"]) == (5, True)
     assert output["result"]["v"]["mean"] == 3.0
 
 
+@pytest.mark.usefixtures("output_runs")
 def test_a_data_job_with_a_record_missing_from_the_middle_is_refused(bucket):
     with pytest.raises(IncompleteResults, match=r"items 3..4 of the data are in no result file"):
         data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3]), rows_batch(2, 5, [6])]])
 
 
+@pytest.mark.usefixtures("output_runs")
 def test_a_data_job_with_a_record_listed_twice_is_refused(bucket):
     batch = rows_batch(0, 0, [1, 2])
     with pytest.raises(IncompleteResults, match="item 0 is in two results"):
         data_total(bucket, succeeded=[[batch], [batch]])
 
 
+@pytest.mark.usefixtures("output_runs")
 def test_a_data_job_with_overlapping_records_is_refused(bucket):
     with pytest.raises(IncompleteResults, match="in two results"):
         data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3]), rows_batch(1, 2, [3, 4])]])
 
 
+@pytest.mark.usefixtures("output_runs")
 def test_a_data_record_that_covers_fewer_items_than_it_was_given_is_refused(bucket):
     record = rows_batch(0, 0, [1, 2, 3])
     output = json.loads(record["Output"])
@@ -515,6 +532,16 @@ def test_a_data_record_that_covers_fewer_items_than_it_was_given_is_refused(buck
         data_total(bucket, succeeded=[[record]])
 
 
+@pytest.mark.parametrize("runs", [[[0]], [[2, 1]], [[-1, 2]], [["0", 3]], [[0, True]], "0-3", [[0, 1, 2]]])
+@pytest.mark.usefixtures("output_runs")
+def test_a_data_record_whose_index_runs_are_not_runs_is_refused(bucket, runs):
+    record = rows_batch(0, 0, [1, 2, 3])
+    record["Output"] = json.dumps({**json.loads(record["Output"]), "index_runs": runs})
+    with pytest.raises(IncompleteResults, match="not \\[start, end\\) pairs"):
+        data_total(bucket, succeeded=[[record]])
+
+
+@pytest.mark.usefixtures("output_runs")
 def test_a_data_job_still_refuses_pending_and_failed_files(bucket):
     pending = {"Input": json.dumps({"Items": [{"index": 3, "value": {}}]}), "Status": "PENDING"}
     with pytest.raises(IncompleteResults, match="PENDING"):

@@ -49,7 +49,24 @@ def test_the_pool_is_fed_after_a_bounded_look_ahead():
 def test_chunks_shrink_to_single_children_at_the_end_of_a_known_stream():
     sizes = [len(chunk) for chunk in pool.guided_chunks(range(10_000), 2)]
     assert sum(sizes) == 10_000
-    assert sizes[0] > 1 and sizes[-1] == 1 and sizes == sorted(sizes, reverse=True)
+    peak = sizes.index(max(sizes))
+    assert max(sizes) > 1 and sizes[-1] == 1 and sizes[peak:] == sorted(sizes[peak:], reverse=True)
+
+
+def test_the_first_chunk_leaves_after_a_few_children_are_read():
+    # GIVEN a stream of children that counts how many were taken
+    taken = []
+
+    def children():
+        for number in range(10_000):
+            taken.append(number)
+            yield number
+
+    chunks = pool.guided_chunks(children(), 2)
+    # WHEN the first chunk is handed out
+    first = next(chunks)
+    # THEN only a few chunks' worth were read for it, not the whole look-ahead
+    assert first == [0, 1] and len(taken) == 2 * 2 * pool.CHUNKS_PER_WORKER
 
 
 def test_item_counts_are_known_only_once_the_stream_ends():
