@@ -110,3 +110,17 @@ def test_the_process_skips_the_interpreters_teardown_only_when_no_thread_can_be_
     assert json.loads(output)["items"] == 8
     # AND the interpreter's teardown (atexit handlers, freeing every module) runs only where a thread might
     assert rest == (["teardown"] if thread_module_loaded else [])
+
+
+def test_a_profiled_run_ends_normally_so_the_profile_is_written(tmp_path):
+    # GIVEN hpc run under cProfile, as a developer profiles it
+    profile = tmp_path / "run.prof"
+    code = (
+        "import cProfile, sys\n"
+        "from hpc.cli import main\n"
+        "sys.argv = ['hpc', 'run', '--size', '8', '--json', '--no-progress']\n"
+        f"cProfile.run('main()', {str(profile)!r})\n"
+    )
+    printed_by(code)
+    # THEN the profiler got to write its data: the process was not cut short
+    assert profile.stat().st_size > 0
