@@ -11,6 +11,7 @@ under the state's Retry and Catch in the interpreter (hpc.engine.states.task), a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hpc.engine import lambdas, limits
@@ -65,15 +66,22 @@ class DirectInvoke:
         key = lambdas.find(runtime.handlers, function)
         return None if key is None else cls(processor, runtime, name, function, key)
 
-    def run(self, execution: Execution) -> str:
+    def run(self, execution: Execution, owned_input_json: str | None = None) -> str:
         """The child's output as compact JSON; StatesError when it fails, as Interpreter.run raises it. `retries` is
-        then how many retries the child took."""
+        then how many retries the child took.
+
+        `owned_input_json`, when given, is the input's JSON and says the input shares nothing but its BatchInput
+        (hpc.engine.map_items.ChildInputs.owns_input): the first attempt hands it to the function without copying
+        it (the BatchInput copied), and should that attempt fail, the rest start from the input decoded again from
+        its JSON, as it was before the function could change it."""
         self.retries = 0
         execution.events += 1  # TaskStateEntered
         entered = execution.events
         try:
-            output_json = self._first_attempt(execution)
+            output_json = self._first_attempt(execution, owned=owned_input_json is not None)
         except StatesError as failed:
+            if owned_input_json is not None:
+                execution.input = json.loads(owned_input_json)
             interpreter = Interpreter(self.processor, self.runtime)
             try:
                 _, output = task.run(
@@ -87,14 +95,17 @@ class DirectInvoke:
         execution.events += 1  # TaskStateExited
         return output_json
 
-    def _first_attempt(self, execution: Execution) -> str:
+    def _first_attempt(self, execution: Execution, *, owned: bool) -> str:
         # What hpc.engine.states.task's attempt does, for this shape: Parameters, the call, OutputPath; the output's
         # JSON is the response body itself (decoding it and encoding it again gives the same text), never decoded.
         child_input = execution.input
         if self.parameters_bytes + limits.payload_size(child_input) > limits.MAX_PAYLOAD_BYTES:
             raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name, "input after Parameters"))
         execution.events += 3  # TaskScheduled, TaskStarted, then TaskSucceeded or TaskFailed
-        invocation = lambdas.invoke(self.handler, self.function, lambdas.event_from_payload(child_input))
+        event = lambdas.event_from_payload(child_input)
+        if owned and "BatchInput" in event:
+            event = {**event, "BatchInput": lambdas.private_copy(event["BatchInput"])}  # the one part shared
+        invocation = lambdas.invoke(self.handler, self.function, event, owned=owned)
         if lambdas.integration_result_size(invocation) > limits.MAX_PAYLOAD_BYTES:
             raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name))
         if invocation.body is None:  # the handler's own bytes, read as Step Functions reads them

@@ -179,11 +179,13 @@ def _names(function_name: str) -> tuple[str, str, str]:
     return short, function_name if function_name.startswith("arn:") else "", f"/aws/lambda/{short}"
 
 
-def invoke(handler: Handler, function_name: str, event: Any) -> Invocation:
-    """Run `handler` on `event` like a synchronous Lambda invoke; StatesError on a function error."""
+def invoke(handler: Handler, function_name: str, event: Any, *, owned: bool = False) -> Invocation:
+    """Run `handler` on `event` like a synchronous Lambda invoke; StatesError on a function error. The handler gets
+    its own copy of the event, unless the caller gives the event up (`owned`: nothing else holds or reads it)."""
     short, arn, log_group = _names(function_name)
     context = LambdaContext(function_name=short, invoked_function_arn=arn, log_group_name=log_group)
-    event = private_copy(event)
+    if not owned:
+        event = private_copy(event)
     try:
         returned = handler(event, context)
     except Exception as error:  # noqa: BLE001 - every exception a handler raises is a function error in Lambda

@@ -102,7 +102,8 @@ class ChildRunner:
                 )
             if self.direct is not None:
                 try:
-                    output_json = self.direct.run(execution)
+                    owned = input_json if self.inputs.owns_input(child) else None
+                    output_json = self.direct.run(execution, owned)
                 finally:
                     retries = self.direct.retries
             else:

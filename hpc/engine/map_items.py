@@ -78,6 +78,12 @@ class ChildInputs:
             values = self.select_all(first, values)
         return self.wrap(values)
 
+    def owns_input(self, child: Child) -> bool:
+        """Whether the child's input shares nothing but its BatchInput with anything else: a batch whose items were
+        made for it alone, in the worker (decoded from text or parsed from a reader's run), selected (if at all) into
+        new objects around them (hpc.engine.direct_invoke then hands the input to the function without copying it)."""
+        return self.batched and not isinstance(child[2], list) and (not self.selects or self.selector.fresh)
+
     def input_and_json(self, child: Child) -> tuple[Any, str]:
         """The child's input and its compact JSON; a batch of items still in text (integers, or a reader's run whose
         items' JSON follows from their text) is not encoded again."""

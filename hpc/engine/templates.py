@@ -104,6 +104,12 @@ class ItemTemplate:
     def __call__(self, index: int, value: Any) -> Any:
         return self.function(index, value)
 
+    @property
+    def fresh(self) -> bool:
+        """Whether a selected item holds nothing shared with another item but immutable constants: new objects
+        around the item's index and its value."""
+        return not self._general and all(type(constant) in _IMMUTABLE for constant in self._constants)
+
     def _json_shape(self) -> tuple[str, str, str, bool] | None:
         """`(before, between, after, indexed)` such that a selected item's compact JSON is `before + index + between
         + value + after` (indexed) or `before + value + after`, each part as JSON: the template's JSON with marks for
@@ -159,6 +165,7 @@ class ItemTemplate:
         return f"g[{len(self._general) - 1}](index, value)"
 
 
+_IMMUTABLE = frozenset((str, int, float, bool, type(None)))
 _INDEX_MARK, _VALUE_MARK = "\x00index\x00", "\x00value\x00"  # strings no template holds (see _json_shape)
 
 

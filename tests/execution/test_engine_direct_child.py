@@ -15,6 +15,7 @@ from handlers import compute
 from hpc.engine import pool
 from hpc.engine.direct_invoke import DirectInvoke
 from hpc.engine.interpreter import Context, Runtime
+from hpc.engine.item_text import IntText
 from hpc.engine.map_child import ChildNames, ChildRunner
 from hpc.engine.map_items import ChildInputs
 from hpc.engine.tolerance import Threshold
@@ -145,3 +146,65 @@ def test_an_input_too_large_with_its_parameters_fails_as_in_the_interpreter():
     assert ours == theirs
     assert ours[2]["Error"] == "States.DataLimitExceeded"
     assert "input after Parameters" in ours[2]["Cause"]
+
+
+seen_events: list = []
+
+
+def meddler(event, context):
+    """Records the event it got, then changes every part of it; fails on its first call for each batch."""
+    seen_events.append(json.loads(json.dumps(event)))
+    first_call = len([e for e in seen_events if e["Items"] == seen_events[-1]["Items"]]) == 1
+    event["Items"].append(99)
+    event["Items"][0] = -1
+    event["BatchInput"]["job"]["n"] = -1
+    if first_call:
+        raise Flaky("again")
+    return {"count": len(event["Items"])}
+
+
+def batch_runner(direct: bool, fresh_selector: bool = True) -> ChildRunner:
+    runtime = Runtime(handlers={"fn": meddler}, retry_delay_scale=0)
+    context = Context({})
+    context.variables = None
+    batcher = {"MaxItemsPerBatch": 4, "BatchInput": {"job": {"n": 1}}}
+    state = {"ItemBatcher": batcher}
+    if not fresh_selector:
+        state["ItemSelector"] = {"v.$": "$$.Map.Item.Value", "shared.$": "$.shared"}
+    made = ChildRunner(
+        processor(Retry=RETRY),
+        runtime,
+        ChildNames(lambda kind: f"arn:aws:states:local:0:{kind}", "m", "Map"),
+        ChildInputs(state, {"shared": {"k": [1]}}, context),
+        threshold=Threshold.of({"ToleratedFailurePercentage": 100}),
+        failed_items=pool.SharedInts(1),
+        known_total=pool.SharedInts(1, -1),
+        stop=pool.StopFlag(),
+        writes_results=True,
+        timed=True,
+    )
+    if not direct:
+        made.direct = None
+    return made
+
+
+@pytest.mark.parametrize("fresh_selector", [True, False])
+def test_a_batch_made_for_its_child_alone_is_handed_over_uncopied_and_nothing_it_changes_leaks(fresh_selector):
+    # GIVEN batches of integers still in text (made in the worker for their child alone), and a function that changes
+    # its whole event and fails its first attempt at each batch
+    children = [(0, 0, IntText("1,2,3,4", 4), False), (1, 4, IntText("5,6,7,8", 4), False)]
+    outcomes = {}
+    for direct in (True, False):
+        seen_events.clear()
+        runner = batch_runner(direct, fresh_selector)
+        if direct:
+            assert (runner.inputs.owns_input(children[0])) == fresh_selector
+        outcomes[direct] = [comparable(runner(child)[0]) for child in children]
+        events = list(seen_events)
+        # THEN every attempt, the retry included, and the next batch see the events as the Map made them
+        assert [event["BatchInput"] for event in events] == [{"job": {"n": 1}}] * 4
+        firsts = [event["Items"] for event in events]
+        assert firsts[0] == firsts[1] and firsts[2] == firsts[3]
+    # AND the records are those of the interpreter's path
+    assert outcomes[True] == outcomes[False]
+    assert [outcome[2]["Status"] for outcome in outcomes[True]] == ["SUCCEEDED", "SUCCEEDED"]
