@@ -59,6 +59,8 @@ def integer_items(items: Any, *, minimum: int, maximum: int | None = None) -> li
     an event may be sent by hand."""
     if not isinstance(items, list) or not items:
         raise InvalidInput(f"items must be a non-empty array, got {describe(items)}")
+    if len(items) == 1 and type(items[0]) is int and minimum <= items[0] and (maximum is None or items[0] <= maximum):
+        return items  # one item, an unbatched child's: checked without building a set
     # The usual batch, plain ints (bool is not `int` here), is checked in bulk.
     plain = set(map(type, items)) == {int}
     if plain and min(items) >= minimum and (maximum is None or max(items) <= maximum):

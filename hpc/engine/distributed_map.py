@@ -193,7 +193,7 @@ class _MapRun:
             progress.dispatched(sum(len(child[2]) for child in chunk))
 
         size = min(self.environment.workers, self.state.get("MaxConcurrency") or self.environment.workers)
-        chunks = pool.guided_chunks(children, size, _child_items)
+        chunks = pool.guided_chunks(children, size, _child_items if "ItemBatcher" in self.state else None)
         first = next(chunks, None)  # reads ahead before forking: a small Map may need fewer workers than cores
         if first is not None:
             if self.count.complete:

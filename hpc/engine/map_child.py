@@ -22,6 +22,7 @@ from hpc.engine.map_items import Child, ChildInputs
 from hpc.engine.tolerance import Threshold
 
 SUCCEEDED, FAILED = 0, 1
+_LAST_GROUP = 1 << 48  # a UUID's last group, 12 hexadecimal digits
 _encode_record = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode
 
 
@@ -34,12 +35,17 @@ class ChildNames:
         self.machine_name = f"{machine}/{label}"
         self.machine_arn = f"{arn_base('stateMachine')}:{self.machine_name}"
         self.arn_prefix = f"{arn_base('execution')}:{self.machine_name}:"
+        self._name_prefix = uuids.uuid_text(self.map_run_uuid)[:-12]
+        self._last_group = self.map_run_uuid & (_LAST_GROUP - 1)
 
     def child_name(self, child: int) -> str:
         # A UUID per child, unique within the Map Run: its random UUID with the child's index folded into the low
         # bits (the version nibble is untouched while child < 2**76). Not uuid3: hashing would import hashlib/OpenSSL
-        # in every worker; and formatted directly, as uuid.UUID(int=...) costs microseconds a child.
-        return uuids.uuid_text(self.map_run_uuid ^ child)
+        # in every worker; and formatted directly, as uuid.UUID(int=...) costs microseconds a child. Below 2**48
+        # children only the last group changes: the rest is formatted once.
+        if child >= _LAST_GROUP:
+            return uuids.uuid_text(self.map_run_uuid ^ child)
+        return f"{self._name_prefix}{(self._last_group ^ child):012x}"
 
 
 class ChildRunner:

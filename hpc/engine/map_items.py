@@ -89,6 +89,12 @@ class ChildInputs:
         items' JSON follows from their text) is not encoded again."""
         child_input = self.input_of(child)
         _, first, values, selected = child
+        shape = self.selector.json_shape if self.selects and not selected else None
+        if not self.batched and shape is not None and isinstance(values, list):
+            # one selected item: the template's JSON around the value's (and the index's), not encoded whole
+            before, between, after, indexed = shape
+            value = limits.to_json(values[0])
+            return child_input, f"{before}{first}{between}{value}{after}" if indexed else f"{before}{value}{after}"
         items = None
         if self.batched and not selected:
             if isinstance(values, IntText):

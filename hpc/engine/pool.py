@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import mmap
 import os
 import pickle
@@ -455,7 +456,7 @@ class WorkerPool:
 
 
 def guided_chunks(
-    children: Iterable[Any], workers: int, weight: Callable[[Any], int] = lambda child: 1
+    children: Iterable[Any], workers: int, weight: Callable[[Any], int] | None = None
 ) -> Iterator[list[Any]]:
     """Children in chunks of about a CHUNKS_PER_WORKER-th share per worker of the children read ahead (at most
     LOOKAHEAD_CHILDREN, and LOOKAHEAD_WEIGHT of `weight`), so chunks shrink to single children as the work ends.
@@ -477,12 +478,12 @@ def guided_chunks(
                 exhausted = True
             else:
                 ahead.append(child)
-                ahead_weight += weight(child)
+                ahead_weight += 1 if weight is None else weight(child)
         if not ahead:
             return
         size = max(1, min(MAX_CHUNK, len(ahead) // (workers * CHUNKS_PER_WORKER)))
         chunk = [ahead.popleft() for _ in range(size)]
-        ahead_weight -= sum(weight(child) for child in chunk)
+        ahead_weight -= size if weight is None else sum(map(weight, chunk))
         yield chunk
 
 
@@ -499,6 +500,9 @@ def _worker_main(
 ) -> None:
     global _lane
     _lane = slot
+    # What the worker inherits lives as long as it does: moved out of the collector's sight, its collections scan
+    # only the children's own objects, and never touch (copy) the pages shared with the parent.
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for fd in others:
         with contextlib.suppress(OSError):

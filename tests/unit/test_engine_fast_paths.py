@@ -113,3 +113,26 @@ def test_a_succeeded_record_is_what_encoding_its_fields_gives(name, input_json, 
     }
     expected = json.dumps(record, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
     assert map_child.succeeded_record(execution, input_json, output_json, stopped) == expected
+
+
+@pytest.mark.parametrize("child", [0, 1, 4095, 2**47, 2**48 - 1, 2**48, 2**60])
+def test_a_child_name_is_the_map_runs_uuid_with_the_childs_index_folded_in(child):
+    names = map_child.ChildNames(lambda kind: f"arn:aws:states:local:0:{kind}", "m", "Map")
+    assert names.child_name(child) == str(uuid.UUID(int=names.map_run_uuid ^ child))
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        {"item.$": "$$.Map.Item.Value", "job.$": "$.job"},
+        {"index.$": "$$.Map.Item.Index", "item.$": "$$.Map.Item.Value", "job.$": "$.job", "k": [1, "é"]},
+        {"wrapped": {"v.$": "$$.Map.Item.Value"}, "n": None},
+    ],
+)
+@pytest.mark.parametrize("value", [7, 'x"y\\z', {"a": [1, 2.5, None]}, None, "é"])
+def test_an_unbatched_childs_input_json_is_what_encoding_its_input_gives(selector, value):
+    context = Context({})
+    context.variables = None
+    inputs = map_items.ChildInputs({"ItemSelector": selector}, {"job": {"w": "s", "p": {"size": 3}}}, context)
+    child_input, text = inputs.input_and_json((0, 12, [value], False))
+    assert text == limits.to_json(child_input) == limits.to_json(inputs.input_of((0, 12, [value], False)))

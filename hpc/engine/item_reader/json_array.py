@@ -47,11 +47,17 @@ class ArrayItems(Iterator[Any]):
         self.limit = reader.get("ReaderConfig", {}).get("MaxItems")
         self.items: Iterator[Any] | None = None
 
+    def __iter__(self) -> Iterator[Any]:
+        return self._items()  # the C-level iterator itself: a loop over it makes no Python call per item
+
     def __next__(self) -> Any:
+        return next(self._items())
+
+    def _items(self) -> Iterator[Any]:
         if self.items is None:
             runs = _runs(self.reader, self.data, self.context, self.store_root)
             self.items = objects.capped(itertools.chain.from_iterable(runs), self.reader.get("ReaderConfig", {}))
-        return next(self.items)
+        return self.items
 
     def batches(self, size: int) -> Iterator[list[Any] | IntText]:
         """The items in batches of `size` (the last may be smaller), in order; runs of integers stay text."""
