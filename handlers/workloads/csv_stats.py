@@ -60,15 +60,16 @@ def _columns(items: list[Any]) -> dict[str, list[Any]]:
 def _column_summary(cells: list[Any]) -> Column:
     """One column's partial; at C speed when every cell is a finite number (float() over the whole column) or every
     cell is text or null (each distinct cell read once: a text column holds a few values many times)."""
-    try:
-        numbers = list(map(float, cells))
-    except (ValueError, TypeError, OverflowError):
-        numbers = None
     kinds = set(map(type, cells))
-    # float() also takes a bool and "nan"/"inf": the sum of a column holding a non-finite value is not finite (nor
-    # is an overflowing one, which then just goes the slow way)
-    if numbers is not None and bool not in kinds and math.isfinite(sum(numbers)):
-        return _summary(numbers, 0, 0)
+    if bool not in kinds:  # float() would take a bool
+        try:
+            numbers = list(map(float, cells))
+            total = math.fsum(numbers)
+        except (ValueError, TypeError, OverflowError):  # (an overflowing sum just goes the slow way)
+            pass
+        else:
+            if math.isfinite(total):  # else float() let "nan" or "inf" through
+                return _summary(numbers, 0, 0, total)
     non_numeric = empty = 0
     if kinds <= _TEXT:
         numeric = set()
@@ -105,9 +106,10 @@ def _number(cell: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _summary(column: list[float], non_numeric: int, empty: int) -> Column:
+def _summary(column: list[float], non_numeric: int, empty: int, total: float | None = None) -> Column:
+    """`total`: the column's math.fsum, when known."""
     count = len(column)
-    mean = math.fsum(column) / count if count else 0.0
+    mean = (math.fsum(column) if total is None else total) / count if count else 0.0
     m2 = math.fsum([(value - mean) * (value - mean) for value in column])
     return _column(count, mean, m2, column, non_numeric, empty)
 
