@@ -391,15 +391,7 @@ class WorkerPool:
                 try:
                     worker.to_worker.send_encoded(encoded)
                 except OSError:  # the worker died since its last message, maybe while running a child
-                    worker.open = False
-                    worker.process.join(TERMINATE_GRACE_SECONDS)
-                    child = self.running[worker.slot]
-                    raise WorkerDied(
-                        worker.process.pid,
-                        worker.process.exitcode,
-                        None if child == IDLE else child,
-                        worker.children_held(),
-                    ) from None
+                    raise self._died(worker) from None
 
         for worker in self.workers:
             dispatch(worker)
@@ -417,6 +409,15 @@ class WorkerPool:
         for chunk in chunks:  # stopped: what was never sent never starts
             on_unstarted(chunk)
 
+    def _died(self, worker: _Worker) -> WorkerDied:
+        """What a worker found gone was doing: the child it was running (from the shared slots) and what it held."""
+        worker.open = False
+        worker.process.join(TERMINATE_GRACE_SECONDS)
+        child = self.running[worker.slot]
+        return WorkerDied(
+            worker.process.pid, worker.process.exitcode, None if child == IDLE else child, worker.children_held()
+        )
+
     def _receive(
         self,
         worker: _Worker,
@@ -432,15 +433,7 @@ class WorkerPool:
                     return
                 message = worker.from_worker.recv()
             except (EOFError, OSError):
-                worker.open = False
-                worker.process.join(TERMINATE_GRACE_SECONDS)
-                child = self.running[worker.slot]
-                raise WorkerDied(
-                    worker.process.pid,
-                    worker.process.exitcode,
-                    None if child == IDLE else child,
-                    worker.children_held(),
-                ) from None
+                raise self._died(worker) from None
             kind = message[0]
             if kind == "results":
                 on_results(message[1])

@@ -57,15 +57,17 @@ def processor(**fields):
     }
 
 
-def runner(machine, direct: bool) -> ChildRunner:
-    runtime = Runtime(handlers={"fn": handler}, retry_delay_scale=0)
+def runner(machine, direct: bool, function=None, state=None, data=None) -> ChildRunner:
+    """A worker's child runner for `machine`'s children, their function `function` (default `handler`), the Map
+    `state` (its ItemSelector and ItemBatcher) over the Map input `data`; `direct` False forces the interpreter."""
+    runtime = Runtime(handlers={"fn": function or handler}, retry_delay_scale=0)
     context = Context({})
     context.variables = None
     made = ChildRunner(
         machine,
         runtime,
         ChildNames(lambda kind: f"arn:aws:states:local:0:{kind}", "m", "Map"),
-        ChildInputs({}, {}, context),
+        ChildInputs(state or {}, data or {}, context),
         threshold=Threshold.of({"ToleratedFailurePercentage": 100}),
         failed_items=pool.SharedInts(1),
         known_total=pool.SharedInts(1, -1),
@@ -164,28 +166,10 @@ def meddler(event, context):
 
 
 def batch_runner(direct: bool, fresh_selector: bool = True) -> ChildRunner:
-    runtime = Runtime(handlers={"fn": meddler}, retry_delay_scale=0)
-    context = Context({})
-    context.variables = None
-    batcher = {"MaxItemsPerBatch": 4, "BatchInput": {"job": {"n": 1}}}
-    state = {"ItemBatcher": batcher}
+    state: dict = {"ItemBatcher": {"MaxItemsPerBatch": 4, "BatchInput": {"job": {"n": 1}}}}
     if not fresh_selector:
         state["ItemSelector"] = {"v.$": "$$.Map.Item.Value", "shared.$": "$.shared"}
-    made = ChildRunner(
-        processor(Retry=RETRY),
-        runtime,
-        ChildNames(lambda kind: f"arn:aws:states:local:0:{kind}", "m", "Map"),
-        ChildInputs(state, {"shared": {"k": [1]}}, context),
-        threshold=Threshold.of({"ToleratedFailurePercentage": 100}),
-        failed_items=pool.SharedInts(1),
-        known_total=pool.SharedInts(1, -1),
-        stop=pool.StopFlag(),
-        writes_results=True,
-        timed=True,
-    )
-    if not direct:
-        made.direct = None
-    return made
+    return runner(processor(Retry=RETRY), direct, meddler, state, {"shared": {"k": [1]}})
 
 
 @pytest.mark.parametrize("fresh_selector", [True, False])
