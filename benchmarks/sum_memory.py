@@ -97,7 +97,7 @@ def write_run(root: Path, target_bytes: int, files: int) -> tuple[str, int, int]
 def measure(mode: str, root: Path, manifest_key: str, items: int) -> dict[str, Any]:
     """Run one mode in a fresh Python process; its report (peak_kib, seconds, result)."""
     command = [sys.executable, "-m", "benchmarks.sum_memory", "--child", mode, str(root), manifest_key, str(items)]
-    environment = {**os.environ, "HPC_LOCAL_STORE": str(root)}
+    environment = {**os.environ, "HPC_LOCAL_STORE": str(root), "RESULTS_BUCKET": BUCKET}  # as the stack sets it
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     if done.returncode != 0:
         raise SystemExit(f"the {mode} process failed:\n{done.stderr}")
