@@ -71,3 +71,11 @@ def test_items_that_are_not_listing_entries_are_refused_by_name(item):
     params = workloads.params_for(workload, {"data": "s3://lake/raw/"})
     with pytest.raises(InvalidInput, match=r"^object-digest reads S3 listing entries \{Key, Size, \.\.\.\}, got "):
         workload.compute([item], params)
+
+
+def test_the_set_digest_of_many_objects_hashes_every_line_once_in_order():
+    # more objects than one block of lines: the digest must still be that of the whole listing, line by line
+    entries = [[f"part-{i % 7}/object-{i:06d}", f"{i * 7919:064x}", i, i % 3] for i in range(10_001)]
+    expected = hashlib.sha256("".join(f"{h}  {k}\n" for k, h, _, _ in entries).encode()).hexdigest()
+    presented = object_digest.present({"objects": entries}, {})
+    assert (presented["result"], presented["objects"]) == (expected, 10_001)
