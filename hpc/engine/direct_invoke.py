@@ -99,18 +99,15 @@ class DirectInvoke:
         # What hpc.engine.states.task's attempt does, for this shape: Parameters, the call, OutputPath; the output's
         # JSON is the response body itself (decoding it and encoding it again gives the same text), never decoded.
         child_input = execution.input
-        if self.parameters_bytes + limits.payload_size(child_input) > limits.MAX_PAYLOAD_BYTES:
-            raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name, "input after Parameters"))
+        limits.check_size(self.parameters_bytes + limits.payload_size(child_input), self.name, "input after Parameters")
         execution.events += 3  # TaskScheduled, TaskStarted, then TaskSucceeded or TaskFailed
         event = lambdas.event_from_payload(child_input)
         if owned and "BatchInput" in event:
             event = {**event, "BatchInput": lambdas.private_copy(event["BatchInput"])}  # the one part shared
         invocation = lambdas.invoke(self.handler, self.function, event, owned=owned)
-        if lambdas.integration_result_size(invocation) > limits.MAX_PAYLOAD_BYTES:
-            raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name))
+        limits.check_size(lambdas.integration_result_size(invocation), self.name)
         if invocation.body is None:  # the handler's own bytes, read as Step Functions reads them
             limits.check_payload(invocation.payload, self.name, "output")
             return limits.to_json(invocation.payload)
-        if invocation.body_bytes > limits.MAX_PAYLOAD_BYTES:
-            raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(self.name, "output"))
+        limits.check_size(invocation.body_bytes, self.name, "output")
         return invocation.body

@@ -80,7 +80,11 @@ def check_payload(value: Any, state: str, what: str = "result") -> None:
 
     `what` names any other payload (e.g. "input after Parameters"), for which AWS's wording is not known.
     """
-    size = payload_size(value)
+    check_size(payload_size(value), state, what)
+
+
+def check_size(size: int, state: str, what: str = "result") -> None:
+    """`check_payload` for a payload whose size is known without encoding it."""
     if size > MAX_PAYLOAD_BYTES:
         raise StatesError("States.DataLimitExceeded", data_limit_cause(state, what))
 

@@ -112,6 +112,5 @@ def _call(interpreter: Interpreter, name: str, resource: str, effective: Any, ex
     invocation = lambdas.invoke(handlers[key], function, event)
     wrapped = resource == LAMBDA_INVOKE
     size = lambdas.integration_result_size(invocation) if wrapped else invocation.body_bytes
-    if size > limits.MAX_PAYLOAD_BYTES:
-        raise StatesError("States.DataLimitExceeded", limits.data_limit_cause(name))
+    limits.check_size(size, name)
     return lambdas.integration_result(invocation) if wrapped else invocation.payload
