@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import workloads
+from handlers import coverage, workloads
 from handlers.errors import InvalidInput
 from handlers.inputs import describe
 
@@ -46,15 +46,10 @@ def data_indices(values: list[Any], event: dict[str, Any]) -> list[Any]:
 def index_runs(indices: list[Any]) -> list[list[int]]:
     """The indices as runs of consecutive items, `[start, end)` each: what the sum's coverage check counts, carried
     in the output so the sum need not decode every record's Input (as large as its items) to learn them."""
-    runs: list[list[int]] = []
-    for index in indices:
-        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-            raise InvalidInput(f"a data job's item has no valid index: {describe(index)}")
-        if runs and runs[-1][1] == index:
-            runs[-1][1] = index + 1
-        else:
-            runs.append([index, index + 1])
-    return runs
+    try:
+        return coverage.index_runs(indices)
+    except coverage.InvalidIndex as invalid:
+        raise InvalidInput(f"a data job's item has no valid index: {describe(invalid.index)}") from None
 
 
 def data_values(values: list[Any], event: dict[str, Any]) -> list[Any]:

@@ -23,7 +23,31 @@ check places in Step Functions' own bookkeeping; a generated job, whose count is
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.errors import IncompleteResults
+
+
+class InvalidIndex(ValueError):
+    """An item index that is not a non-negative integer (`index` is the value found)."""
+
+    def __init__(self, index: object) -> None:
+        super().__init__(repr(index))
+        self.index = index
+
+
+def index_runs(indices: list[Any]) -> list[list[int]]:
+    """The indices as runs of consecutive items, `[start, end)` each, in the order given; InvalidIndex for the first
+    that is not a non-negative integer."""
+    runs: list[list[int]] = []
+    for index in indices:
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise InvalidIndex(index)
+        if runs and runs[-1][1] == index:
+            runs[-1][1] = index + 1
+        else:
+            runs.append([index, index + 1])
+    return runs
 
 
 class Coverage:
@@ -36,18 +60,11 @@ class Coverage:
 
     def add(self, indices: list[int], source: str) -> None:
         """The indices one record held; `source` names the record for messages."""
-        run_start = previous = None
-        for index in indices:
-            if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-                raise IncompleteResults(f"{source} holds an item without a valid index ({index!r})")
-            if previous is not None and index == previous + 1:
-                previous = index
-                continue
-            if run_start is not None and previous is not None:
-                self._add_run(run_start, previous + 1, source)
-            run_start = previous = index
-        if run_start is not None and previous is not None:
-            self._add_run(run_start, previous + 1, source)
+        try:
+            runs = index_runs(indices)
+        except InvalidIndex as invalid:
+            raise IncompleteResults(f"{source} holds an item without a valid index ({invalid.index!r})") from None
+        self.add_runs(runs, source)
 
     def add_runs(self, runs: list[list[int]], source: str) -> None:
         """The indices one record held, as `[start, end)` runs (a compute output's "index_runs")."""
