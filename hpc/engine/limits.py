@@ -20,6 +20,7 @@ MAX_PAYLOAD_BYTES = 262_144
 _REMEMBERED = 8  # values whose JSON is kept: a child's input and its Lambda result, with room to spare
 _SUMMED_KEYS = 8  # objects with at most this many keys are sized field by field (wrappers around a known value)
 
+JSON_SCALARS = frozenset((str, int, float, bool, type(None)))  # the immutable JSON values' Python types
 _known: dict[int, tuple[Any, str, int]] = {}  # id(value) -> (value, its JSON, its UTF-8 size)
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _encode_string: Any = json.encoder.encode_basestring  # the encoder's own (C) quoting of a str, ensure_ascii off

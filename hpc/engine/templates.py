@@ -108,7 +108,7 @@ class ItemTemplate:
     def fresh(self) -> bool:
         """Whether a selected item holds nothing shared with another item but immutable constants: new objects
         around the item's index and its value."""
-        return not self._general and all(type(constant) in _IMMUTABLE for constant in self._constants)
+        return not self._general and all(type(constant) in limits.JSON_SCALARS for constant in self._constants)
 
     def _json_shape(self) -> tuple[str, str, str, bool] | None:
         """`(before, between, after, indexed)` such that a selected item's compact JSON is `before + index + between
@@ -165,7 +165,6 @@ class ItemTemplate:
         return f"g[{len(self._general) - 1}](index, value)"
 
 
-_IMMUTABLE = frozenset((str, int, float, bool, type(None)))
 _INDEX_MARK, _VALUE_MARK = "\x00index\x00", "\x00value\x00"  # strings no template holds (see _json_shape)
 
 
