@@ -98,7 +98,8 @@ class ChildRunner:
             state_machine_name=self.names.machine_name,
         )
         limits.remember(child_input, input_json)  # its Lambda payload and size checks reuse this text
-        output_json = None
+        output_json = ""
+        failure: StatesError | None = None
         retries = 0
         try:
             if limits.payload_size(child_input) > limits.MAX_PAYLOAD_BYTES:
@@ -118,23 +119,19 @@ class ChildRunner:
                     output_json = limits.to_json(interpreter.run(execution))
                 finally:
                     retries = interpreter.retries
-            status = SUCCEEDED
         except StatesError as error:
             failure = error
-            status = FAILED
             self._count_failure(len(values))
+        status = SUCCEEDED if failure is None else FAILED
         payload: bytes | str
         if self.writes_results:
             stopped = timestamp()
-            if output_json is not None:
+            if failure is None:
                 payload = succeeded_record(execution, input_json, output_json, stopped)
             else:
                 payload = self._failed_record(execution, input_json, failure, stopped)
-        elif output_json is not None:
-            payload = output_json
         else:
-            error_output = {"Error": failure.error, "Cause": failure.cause}
-            payload = limits.to_json(error_output if failure.cause is not None else {"Error": failure.error})
+            payload = output_json if failure is None else limits.to_json(_error_fields(failure))
         outcome: tuple[Any, ...] = (status, index, payload, len(values))
         if self.timed:
             attempts = 1 + retries
@@ -143,8 +140,7 @@ class ChildRunner:
 
     def _failed_record(self, execution: Execution, input_json: str, failure: StatesError, stopped: str) -> bytes:
         record: dict[str, Any] = {
-            "Cause": failure.cause,
-            "Error": failure.error,
+            **_error_fields(failure),
             "ExecutionArn": execution.arn,
             "Input": input_json,
             "InputDetails": {"Included": True},
@@ -157,8 +153,6 @@ class ChildRunner:
             "Status": "FAILED",
             "StopDate": stopped,
         }
-        if failure.cause is None:
-            del record["Cause"]
         return _encode_record(record).encode()
 
     def _count_failure(self, items: int) -> None:
@@ -183,6 +177,11 @@ _quote: Any = json.encoder.encode_basestring  # the C quoting the encoder uses w
 def succeeded_record(execution: Execution, input_json: str, output_json: str, stopped: str) -> bytes:
     fields = (execution.arn, input_json, execution.name, output_json, execution.start_time)
     return (_SUCCEEDED_RECORD % (*map(_quote, fields), _quote(execution.state_machine_arn), _quote(stopped))).encode()
+
+
+def _error_fields(failure: StatesError) -> dict[str, Any]:
+    """A failed child's Error and Cause, as its record and its output hold them (no Cause when there is none)."""
+    return {"Error": failure.error} if failure.cause is None else {"Error": failure.error, "Cause": failure.cause}
 
 
 def pending_record(child_input: Any) -> bytes:
