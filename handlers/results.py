@@ -27,6 +27,10 @@ MAX_RECORD_CHARS = 8 * 1024 * 1024
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DELIMITERS = frozenset(" \t\n\r,]")
 BULK_ATTEMPTS = 2  # failed buffer-at-a-time decodes before a reader decodes one element at a time
+# A compact record's Input string and the key after it (records' keys are in alphabetical order): the closing pattern
+# cannot occur inside the string, where every quote is escaped.
+_INPUT_OPENING = '"Input":"'
+_INPUT_CLOSING = '","InputDetails":'
 
 
 class CorruptResults(ValueError):
@@ -40,7 +44,11 @@ def json_array(stream: Stream, *, chunk_bytes: int = CHUNK_BYTES) -> Iterator[An
 
 
 def json_array_runs(
-    stream: Stream, *, chunk_bytes: int = CHUNK_BYTES, keep: Callable[[str], Any] | None = None
+    stream: Stream,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    keep: Callable[[str], Any] | None = None,
+    inputs: bool = True,
 ) -> Iterator[Any]:
     """The elements of the JSON array in `stream` in runs (lists), decoded as they are read, holding about one
     buffer in memory; iterating runs costs no Python call per element, which matters at 10^7 items.
@@ -52,8 +60,12 @@ def json_array_runs(
     the buffer's last comma (between objects, its last `},{"`): a comma inside a string or a nested value would leave
     that cut unbalanced and the decode fails, so a decode that succeeds cut between elements. Where cuts keep failing,
     elements are decoded one at a time.
+
+    `inputs=False` (records): a buffer's records are decoded without their Input strings, each left as an
+    `EscapedInput` that `record_input` decodes if asked; an Input is as large as the child's items, and a JSON
+    string full of escaped quotes decodes several times slower than the rest of the record.
     """
-    reader = _ArrayReader(stream, chunk_bytes, keep)
+    reader = _ArrayReader(stream, chunk_bytes, keep, inputs)
     if reader.next_token() != "[":
         raise CorruptResults(f"expected a JSON array, found {reader.context()}")
     reader.position += 1
@@ -82,10 +94,13 @@ def json_array_runs(
 class _ArrayReader:
     """A text buffer over a byte stream that grows only while the element being decoded is incomplete."""
 
-    def __init__(self, stream: Stream, chunk_bytes: int, keep: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self, stream: Stream, chunk_bytes: int, keep: Callable[[str], Any] | None = None, inputs: bool = True
+    ) -> None:
         self.stream = stream
         self.chunk_bytes = chunk_bytes
         self.keep = keep
+        self.inputs = inputs
         self.utf8 = codecs.getincrementaldecoder("utf-8")()
         self.decoder = json.JSONDecoder()
         self.buffer = ""
@@ -140,14 +155,46 @@ class _ArrayReader:
             if kept is not None:
                 self.position = cut + 1
                 return kept
-        try:
-            elements = self.decoder.decode("[" + self.buffer[self.position : cut] + "]")
-        except json.JSONDecodeError:
-            self.bulk_failures += 1
-            return None
+        run = self.buffer[self.position : cut]
+        elements = None if self.inputs or run[0] != "{" else self._without_inputs(run)
+        if elements is None:
+            try:
+                elements = self.decoder.decode("[" + run + "]")
+            except json.JSONDecodeError:
+                self.bulk_failures += 1
+                return None
         if not elements:  # only whitespace before the comma: a missing element, which `value` reports
             return None
         self.position = cut + 1
+        return elements
+
+    def _without_inputs(self, run: str) -> list[Any] | None:
+        """The records of `run` decoded with each Input string cut out and kept as an EscapedInput; None where the
+        run is not in the layout this relies on (then it is decoded whole, which also reports any error)."""
+        pieces: list[str] = []
+        inputs: list[EscapedInput] = []
+        find, start = run.find, 0
+        while (opening := find(_INPUT_OPENING, start)) >= 0:
+            string_start = opening + len(_INPUT_OPENING) - 1  # its opening quote
+            closing = find(_INPUT_CLOSING, string_start + 1)
+            if closing < 0:
+                return None
+            pieces += (run[start:string_start], "0")
+            inputs.append(EscapedInput(run, string_start, closing + 1))
+            start = closing + 1
+        pieces.append(run[start:])
+        try:
+            elements = self.decoder.decode("[" + "".join(pieces) + "]")
+        except json.JSONDecodeError:
+            return None
+        if len(elements) != len(inputs):
+            return None
+        for record, escaped in zip(elements, inputs, strict=True):
+            # A record whose InputDetails did not follow its Input would have been cut up to the next record's and
+            # joined to its tail: its ARN would then not end in its Name.
+            if type(record) is not dict or type(record.get("Input")) is not int or not _arn_names(record):
+                return None
+            record["Input"] = escaped
         return elements
 
     def value(self) -> Any:
@@ -181,6 +228,23 @@ class _ArrayReader:
         return f"{self.buffer[self.position : self.position + 40]!r} at character {self.consumed + self.position}"
 
 
+class EscapedInput:
+    """A record's Input string as it stands in the result file, quotes included: decoded only if asked for."""
+
+    __slots__ = ("text", "start", "end")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.start, self.end = text, start, end
+
+    def decoded(self) -> str:
+        return json.loads(self.text[self.start : self.end])  # type: ignore[no-any-return]
+
+
+def _arn_names(record: dict[str, Any]) -> bool:
+    arn, name = record.get("ExecutionArn"), record.get("Name")
+    return type(arn) is str and type(name) is str and bool(name) and arn.endswith(":" + name)
+
+
 def read_manifest(store: Store, bucket: str, key: str) -> dict[str, list[str]]:
     """The result file keys listed in a manifest, by status (raises ObjectMissing, CorruptResults)."""
     stream = store.open(bucket, key)
@@ -195,11 +259,13 @@ def read_manifest(store: Store, bucket: str, key: str) -> dict[str, list[str]]:
         raise CorruptResults(f"s3://{bucket}/{key} is not a ResultWriter manifest ({error!r})") from None
 
 
-def records(store: Store, bucket: str, key: str) -> Iterator[dict[str, Any]]:
-    """The child-execution records of one result file, streamed (raises ObjectMissing, CorruptResults)."""
+def records(store: Store, bucket: str, key: str, *, inputs: bool = True) -> Iterator[dict[str, Any]]:
+    """The child-execution records of one result file, streamed (raises ObjectMissing, CorruptResults);
+    `inputs=False`: Inputs are decoded only when `record_input` asks (see json_array_runs)."""
     stream = store.open(bucket, key)
     try:
-        for record in json_array(stream, chunk_bytes=CHUNK_BYTES):
+        runs = json_array_runs(stream, chunk_bytes=CHUNK_BYTES, inputs=inputs)
+        for record in itertools.chain.from_iterable(runs):
             if not isinstance(record, dict):
                 raise CorruptResults(f"a record is not an object: {str(record)[:80]!r}")
             yield record
@@ -215,10 +281,16 @@ def record_output(record: dict[str, Any]) -> Any:
         raise CorruptResults(f"record {record.get('Name', '?')} has no readable Output ({error!r})") from None
 
 
+def record_input(record: dict[str, Any]) -> str:
+    """A record's Input (a JSON string of the child's input), decoded from the file if it was left there."""
+    value = record["Input"]
+    return value.decoded() if type(value) is EscapedInput else value  # type: ignore[no-any-return]
+
+
 def record_items(record: dict[str, Any]) -> list[Any]:
     """The item values a child execution was given: its input's Items (a batch) or its item (a single item)."""
     try:
-        child_input = json.loads(record["Input"])
+        child_input = json.loads(record_input(record))
         return list(child_input["Items"]) if "Items" in child_input else [child_input["item"]]
     except (KeyError, TypeError, ValueError) as error:
         raise CorruptResults(
@@ -230,7 +302,7 @@ def record_items(record: dict[str, Any]) -> list[Any]:
 def record_indices(record: dict[str, Any]) -> list[Any]:
     """The `$$.Map.Item.Index` of each item a data Map's child held (asl/definition.py puts it beside the value)."""
     try:
-        child_input = json.loads(record["Input"])
+        child_input = json.loads(record_input(record))
         if "Items" in child_input:
             return [item["index"] for item in child_input["Items"]]
         return [child_input["index"]]

@@ -207,7 +207,7 @@ def _reduce_succeeded(
     covered, combined, pending = 0, None, []
     for key in keys:
         with _reading(bucket, key):
-            for record in results.records(store, bucket, key):
+            for record in results.records(store, bucket, key, inputs=False):
                 items, partial, runs = _compute_output(record)
                 if coverage is not None:
                     _cover(coverage, record, items, f"{bucket}/{key}", runs)

@@ -505,6 +505,27 @@ def test_a_data_job_is_counted_from_the_indices_of_its_result_records(bucket):
 
 
 @pytest.mark.usefixtures("output_runs")
+@pytest.mark.parametrize("gap", [None, 150])
+def test_compact_result_files_are_summed_and_checked_without_decoding_every_input(bucket, gap):
+    # GIVEN compact result files, as AWS and the engine write them, of many records (read a buffer at a time with
+    # each Input left undecoded unless the output lacks index runs), one record perhaps missing
+    batches = [rows_batch(n, 2 * n, [n, n + 1]) for n in range(300) if n != gap]
+    write_manifest = write_run(bucket, succeeded=[[], []])
+    for number, part in enumerate((batches[:200], batches[200:])):
+        bucket.put(f"{RUN}/SUCCEEDED_{number}.json", json.dumps(part, separators=(",", ":")).encode())
+    event = {"job": DATA_JOB, "results": write_manifest, "execution": "e"}
+    if gap is not None:
+        # THEN a missing record is a gap, found from the index runs or the Inputs decoded for them
+        with pytest.raises(IncompleteResults, match=r"items 300..301 of the data are in no result file"):
+            sum_handler.handler(event, None)
+        return
+    # THEN every item is counted once and the statistics are those of all the values
+    output = sum_handler.handler(event, None)
+    assert (output["items"], output["result"]["v"]["count"]) == (600, 600)
+    assert output["result"]["v"]["mean"] == sum(n + n + 1 for n in range(300)) / 600
+
+
+@pytest.mark.usefixtures("output_runs")
 def test_a_data_job_with_a_record_missing_from_the_middle_is_refused(bucket):
     with pytest.raises(IncompleteResults, match=r"items 3..4 of the data are in no result file"):
         data_total(bucket, succeeded=[[rows_batch(0, 0, [1, 2, 3]), rows_batch(2, 5, [6])]])

@@ -380,3 +380,67 @@ def test_compact_records_are_decoded_a_buffer_at_a_time():
     )
     assert [record for run in runs for record in run] == records
     assert max(len(run) for run in runs) > 10  # many records per decode, not one at a time
+
+
+def records_without_inputs(records: list, chunk_bytes: int) -> list:
+    stream = io.BytesIO(json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode())
+    return [record for run in results.json_array_runs(stream, chunk_bytes=chunk_bytes, inputs=False) for record in run]
+
+
+def with_decoded_inputs(records: list) -> list:
+    return [{**record, "Input": results.record_input(record)} if "Input" in record else record for record in records]
+
+
+def child_record(number: int, child_input: str) -> dict:
+    """A record with AWS's keys in AWS's (alphabetical) order, so InputDetails follows Input."""
+    name = f"c-{number}"
+    return {
+        "ExecutionArn": f"arn:aws:states:us-east-1:1:execution:sm/Map:{name}",
+        "Input": child_input,
+        "InputDetails": {"Included": True},
+        "Name": name,
+        "Output": json.dumps({"items": 1, "partial": number}),
+        "Status": "SUCCEEDED",
+    }
+
+
+INPUT_TEXT = st.text(alphabet='{},["]\\:aé1 \n', max_size=30) | st.sampled_from(
+    ["", '","InputDetails":', '\\","InputDetails":', '"Input":"', "\\"]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(INPUT_TEXT, max_size=30), st.sampled_from([7, 64, 4096]))
+def test_records_read_without_their_inputs_hold_them_for_the_asking(inputs, chunk_bytes):
+    # GIVEN records whose Inputs hold every piece of the patterns that find an Input's end (escaped, as they must be)
+    records = [child_record(number, text) for number, text in enumerate(inputs)]
+    # WHEN read with their Inputs left in the file
+    read = records_without_inputs(records, chunk_bytes)
+    # THEN each is the record, and its Input decodes to the original when asked for
+    assert with_decoded_inputs(read) == records
+
+
+def test_records_are_read_without_decoding_their_inputs_a_buffer_at_a_time():
+    records = [child_record(number, json.dumps({"Items": [{"v": '"x"'}] * 20})) for number in range(300)]
+    read = records_without_inputs(records, 8192)
+    # (the last record, after the last comma, is decoded alone, whole)
+    assert all(type(record["Input"]) is results.EscapedInput for record in read[:-1])
+    assert with_decoded_inputs(read) == records
+
+
+@pytest.mark.parametrize(
+    "reorder",
+    [
+        pytest.param(lambda r: {key: r[key] for key in sorted(r, reverse=True)}, id="InputDetails before Input"),
+        pytest.param(lambda r: {k: v for k, v in r.items() if k != "InputDetails"}, id="no InputDetails"),
+        pytest.param(lambda r: {k: v for k, v in r.items() if k != "Input"}, id="no Input"),
+        pytest.param(lambda r: {**r, "ExecutionArn": "arn:other"}, id="an ARN not ending in the Name"),
+    ],
+)
+def test_records_in_another_layout_are_read_whole_exactly(reorder):
+    # GIVEN files where one record in three has its fields in another layout: a cut from its Input to the next
+    # record's InputDetails would join two records into one
+    records = [child_record(n, json.dumps({"Items": [n]})) for n in range(90)]
+    records = [reorder(record) if n % 3 == 1 else record for n, record in enumerate(records)]
+    # THEN every record is read as it is, never two joined
+    assert with_decoded_inputs(records_without_inputs(records, 4096)) == records
