@@ -14,6 +14,7 @@ output adds `"index_runs"`: those indices as `[start, end)` runs.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from handlers import coverage, workloads
@@ -30,10 +31,37 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     params = workloads.params_for(workload, params)
     if not workloads.sources(workload):
         return {"items": len(values), "partial": workload.compute(values, params)}
-    items = values
-    values = data_values(items, event)  # checks each item's shape first
-    runs = index_runs(data_indices(items, event))
+    values, runs = data_values_and_runs(values, event)
     return {"items": len(values), "partial": workload.compute(values, params), "index_runs": runs}
+
+
+def data_values_and_runs(items: list[Any], event: dict[str, Any]) -> tuple[list[Any], list[list[int]]]:
+    """A data Map's item values and their indices as runs; at C speed for the usual batch of `{"index", "value"}`
+    objects with consecutive indices, the general path for everything else (and for every error)."""
+    if "Items" in event and set(map(type, items)) == {dict}:
+        try:
+            indices, values = list(map(_INDEX, items)), list(map(_VALUE, items))
+        except KeyError:
+            pass
+        else:
+            if _consecutive(indices):
+                return values, [[indices[0], indices[0] + len(indices)]]
+    values = data_values(items, event)  # checks each item's shape first
+    return values, index_runs(data_indices(items, event))
+
+
+def _consecutive(indices: list[Any]) -> bool:
+    """Whether the indices are non-negative integers (not bools), each one more than the one before."""
+    first = indices[0]
+    return (
+        type(first) is int
+        and first >= 0
+        and set(map(type, indices)) == {int}
+        and indices == list(range(first, first + len(indices)))
+    )
+
+
+_INDEX, _VALUE = itemgetter("index"), itemgetter("value")
 
 
 def data_indices(values: list[Any], event: dict[str, Any]) -> list[Any]:

@@ -7,15 +7,18 @@ column of mixed cells still gets its statistics, and the counts say how much of 
 
 Batches combine with the parallel formula of Chan, Golub and LeVeque (1979): for parts a and b with counts n_a, n_b,
 means m_a, m_b and sums of squared deviations M_a, M_b, the whole has n = n_a + n_b, m = m_a + (m_b - m_a) n_b / n and
-M = M_a + M_b + (m_b - m_a)^2 n_a n_b / n. Within a batch the mean comes from an exactly rounded sum (math.fsum) and M
-from a second pass over the batch's values, so no step subtracts two large sums of squares (the textbook one-pass
-formula loses every digit when the mean is large against the spread). Variance is the sample variance, M / (n - 1).
+M = M_a + M_b + (m_b - m_a)^2 n_a n_b / n; `combine` applies it to k parts at once, m = sum n_i m_i / n and
+M = sum M_i + sum n_i (m_i - m)^2, one pass per column however many partials the sum hands it. Within a batch the
+mean comes from an exactly rounded sum (math.fsum) and M from a second pass over the batch's values, so no step
+subtracts two large sums of squares (the textbook one-pass formula loses every digit when the mean is large against
+the spread). Variance is the sample variance, M / (n - 1).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from operator import itemgetter, mul
 from typing import Any
 
 from handlers.errors import InvalidInput
@@ -45,7 +48,7 @@ def _columns(items: list[Any]) -> dict[str, list[Any]]:
             try:
                 # all rows as long as the first and holding its names: every row has exactly its names (a CSV's
                 # rows always do), so a column is read in one comprehension, not cell by cell
-                return {name: [row[name] for row in items] for name in names}
+                return {name: list(map(itemgetter(name), items)) for name in names}
             except (KeyError, TypeError):
                 pass
     columns: dict[str, list[Any]] = {}
@@ -128,32 +131,30 @@ def _column(count: int, mean: float, m2: float, values: list[float], non_numeric
 
 
 def combine(partials: list[dict[str, Column]]) -> dict[str, Column]:
-    # Pairwise, as a balanced tree: each value's rounding passes through log2(n) merges instead of n.
-    layer = partials
-    while len(layer) > 1:
-        layer = [
-            _merge_partials(layer[i], layer[i + 1]) if i + 1 < len(layer) else layer[i] for i in range(0, len(layer), 2)
-        ]
-    return dict(layer[0])
+    # Columns in order of first appearance; each merged over all the partials at once (see _merged).
+    names = dict.fromkeys(name for partial in partials for name in partial)
+    return {name: _merged([partial[name] for partial in partials if name in partial]) for name in names}
 
 
-def _merge_partials(a: dict[str, Column], b: dict[str, Column]) -> dict[str, Column]:
-    merged = dict(a)
-    for name, part in b.items():
-        merged[name] = _merge(merged[name], part) if name in merged else part
-    return merged
-
-
-def _merge(a: Column, b: Column) -> Column:
-    count = a["count"] + b["count"]
-    if a["count"] == 0 or b["count"] == 0:
-        mean, m2 = (a["mean"], a["m2"]) if b["count"] == 0 else (b["mean"], b["m2"])
+def _merged(parts: list[Column]) -> Column:
+    """Chan et al.'s formula for k parts at once: n = sum n_i, m = sum n_i m_i / n, M = sum M_i + sum n_i (m_i - m)^2
+    (the pairwise update applied to all parts: each part's deviation is taken from the whole's mean, so nothing
+    subtracts two large sums), each sum exactly rounded (math.fsum). A part without numbers adds only its counts."""
+    numeric = [part for part in parts if part["count"]]
+    if len(numeric) == 1:
+        count, mean, m2 = numeric[0]["count"], numeric[0]["mean"], numeric[0]["m2"]
+    elif not numeric:
+        count, mean, m2 = 0, 0.0, 0.0
     else:
-        delta = b["mean"] - a["mean"]
-        mean = a["mean"] + delta * b["count"] / count
-        m2 = a["m2"] + b["m2"] + delta * delta * a["count"] * b["count"] / count
-    extremes = [value for value in (a["min"], a["max"], b["min"], b["max"]) if value is not None]
-    return _column(count, mean, m2, extremes, a["non_numeric"] + b["non_numeric"], a["empty"] + b["empty"])
+        counts = [part["count"] for part in numeric]
+        means = [part["mean"] for part in numeric]
+        count = sum(counts)
+        mean = math.fsum(map(mul, counts, means)) / count
+        deviations = [n * (m - mean) * (m - mean) for n, m in zip(counts, means, strict=True)]
+        m2 = math.fsum([part["m2"] for part in numeric] + deviations)
+    extremes = [part[side] for part in numeric for side in ("min", "max")]
+    non_numeric = sum(part["non_numeric"] for part in parts)
+    return _column(count, mean, m2, extremes, non_numeric, sum(part["empty"] for part in parts))
 
 
 def present(partial: dict[str, Column], params: dict[str, Any]) -> dict[str, Any]:

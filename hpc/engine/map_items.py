@@ -61,7 +61,7 @@ class ChildInputs:
 
     def select_all(self, first: int, values: list[Any]) -> list[Any]:
         """The selected items of the values of items first, first + 1, ..."""
-        return list(map(self.selector.function, range(first, first + len(values)), values))
+        return self.selector.select_all(first, values)  # type: ignore[no-any-return]
 
     def wrap(self, values: list[Any]) -> Any:
         if not self.batched:

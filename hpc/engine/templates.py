@@ -91,9 +91,12 @@ class ItemTemplate:
             self._uses["value"] = 1
         else:
             source = self._source(template, data, context)
-        self.function = eval(  # noqa: S307 - the source is built above from repr()'d keys and slot references
-            f"lambda index, value: {source}", {"k": self._constants, "g": self._general}
-        )
+        # The sources are built above from repr()'d keys and slot references. `select_all(first, values)` selects a
+        # run of items in one comprehension, with no call per item.
+        slots = {"k": self._constants, "g": self._general}
+        self.function = eval(f"lambda index, value: {source}", slots)  # noqa: S307
+        runs = f"lambda first, values: [{source} for index, value in enumerate(values, first)]"
+        self.select_all = eval(runs, slots)  # noqa: S307
         self.size_terms: tuple[int, int, int] | None = None
         self.json_shape: tuple[str, str, str, bool] | None = None
         if not self._general:

@@ -85,6 +85,14 @@ def test_a_data_item_without_a_valid_index_is_invalid_input(index):
         compute.handler({"Items": [{"index": index, "value": {"v": "1"}}], "BatchInput": {"job": CSV_JOB}}, None)
 
 
+@pytest.mark.parametrize("indices", [[0, True], [1, 2.0], [-1, 0], [2, "3"]])
+def test_indices_that_only_look_consecutive_are_invalid_input(indices):
+    # True == 1 and 2.0 == 2 in Python: a batch of them must not pass for a run of integers
+    items = [{"index": index, "value": {"v": "1"}} for index in indices]
+    with pytest.raises(InvalidInput, match="no valid index"):
+        compute.handler({"Items": items, "BatchInput": {"job": CSV_JOB}}, None)
+
+
 @pytest.mark.parametrize(
     "items", [[{"v": "1"}], [{"index": 0}], [{"value": {"v": "1"}}], [{"index": 0, "value": {"v": "1"}}, {"v": "2"}]]
 )

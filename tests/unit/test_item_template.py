@@ -60,6 +60,23 @@ def test_a_compiled_selector_selects_what_the_general_evaluator_does(template, v
         assert as_json(compiled(index, value)) == expected
 
 
+@pytest.mark.parametrize("template", [*TEMPLATES, None])
+def test_a_run_is_selected_as_its_items_are_one_by_one(template):
+    # GIVEN items of every kind, one of which a path into the value cannot read
+    compiled = templates.ItemTemplate(template, DATA, context())
+    values = [*VALUES, "x", {"a": "last"}]
+    try:
+        expected = as_json([compiled(index, value) for index, value in enumerate(values, 40)])
+    except StatesError as error:
+        # THEN a run fails with the error of its first failing item
+        with pytest.raises(StatesError) as raised:
+            compiled.select_all(40, values)
+        assert (raised.value.error, raised.value.cause) == (error.error, error.cause)
+        return
+    # THEN a run is its items selected one by one, indices counted from its first
+    assert as_json(compiled.select_all(40, values)) == expected
+
+
 def test_each_item_gets_its_own_containers_as_the_general_evaluator_gives():
     compiled = templates.ItemTemplate({"fixed": {"a": [1]}, "v.$": "$$.Map.Item.Value"}, DATA, context())
     first, second = compiled(0, 1), compiled(1, 1)
