@@ -6,7 +6,8 @@ S3 prefix (s3:listObjectsV2), `ComputeRows` reads a CSV object's rows, `ComputeL
 `ComputeArray` a JSON array object's elements. The ItemReader's Resource and InputType cannot be paths, so the Choice
 `Route` picks the Map from the start function's `"reader"`. The data Maps put `$$.Map.Item.Index` beside each item,
 which is how the sum accounts for every item of a job whose count nobody knew up front (handlers/coverage.py), and cap
-each batch at 256 KiB as well as at maxItemsPerBatch items, because rows and listing entries have no fixed size.
+each batch at 255 KiB (the compute task wraps it in its Parameters, all under 256 KiB) as well as at
+maxItemsPerBatch items, because rows and listing entries have no fixed size.
 
 Data contract between the states (every field a Lambda sees or returns):
 
@@ -44,7 +45,10 @@ RESULTS_PREFIX = "results"
 OUTPUTS_PREFIX = "outputs"
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 S3_LIST_OBJECTS = "arn:aws:states:::s3:listObjectsV2"
-MAX_BATCH_BYTES = 262_144  # AWS's largest MaxInputBytesPerBatch: a child's whole input stays under 256 KiB
+# A child's whole input, at most; the compute task then wraps it in its Parameters ({"FunctionName": <ARN, at most
+# 170 characters>, "Payload": <input>}), which must stay under Step Functions' 256 KiB as well: a batch cut at AWS's
+# largest MaxInputBytesPerBatch (262,144) would fail whenever it ended within that wrapper's size of the cap.
+MAX_BATCH_BYTES = 262_144 - 1024
 OBJECT_PARAMETERS = {"Bucket.$": "$.items.Bucket", "Key.$": "$.items.Key"}
 
 

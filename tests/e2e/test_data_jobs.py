@@ -84,6 +84,17 @@ def test_csv_stats_of_a_local_csv_matches_one_pass_over_the_file(tmp_path: Path,
     assert output["result"]["name"]["non_numeric"] + output["result"]["name"]["empty"] == 500
 
 
+def test_batches_filled_to_the_byte_cap_still_fit_the_compute_task(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    # GIVEN small rows and no item cap to speak of: every batch is cut by bytes, within a row of the cap
+    rows = write_csv(tmp_path / "t.csv", 12_000)
+    code, output, err = run(
+        capsys, {"workload": "csv-stats", "data": str(tmp_path / "t.csv")}, "--set", "maxItemsPerBatch=100000"
+    )
+    # THEN the compute task's input (the batch inside its Parameters) stays under Step Functions' 256 KiB too
+    assert code == 0, err
+    assert output["items"] == len(rows) and output["result"]["y"]["count"] == len(rows)
+
+
 def test_csv_stats_reads_json_lines_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     (tmp_path / "t.jsonl").write_text("".join(json.dumps({"v": value}) + "\n" for value in range(1, 101)))
     code, output, _ = run(capsys, {"workload": "csv-stats", "data": str(tmp_path / "t.jsonl")})

@@ -177,7 +177,7 @@ def test_data_maps_carry_each_items_index_and_cap_batches_in_bytes():
     assert batched["ItemSelector"] == {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}
     assert batched["ItemBatcher"] == {
         "MaxItemsPerBatch": 64,
-        "MaxInputBytesPerBatch": 262_144,
+        "MaxInputBytesPerBatch": 262_144 - 1024,
         "BatchInput": {"job.$": "$.job"},
     }
     single = definition(Settings(max_items_per_batch=1))["States"]["ComputeObjects"]
