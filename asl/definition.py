@@ -7,7 +7,7 @@ S3 prefix (s3:listObjectsV2), `ComputeRows` reads a CSV object's rows, `ComputeL
 `Route` picks the Map from the start function's `"reader"`. The data Maps put `$$.Map.Item.Index` beside each item,
 which is how the sum accounts for every item of a job whose count nobody knew up front (handlers/coverage.py), and cap
 each batch at 255 KiB (the compute task wraps it in its Parameters, all under 256 KiB) as well as at
-maxItemsPerBatch items, because rows and listing entries have no fixed size.
+maxItemsPerBatch items (maxRowsPerBatch for the Maps over rows), because rows and listing entries have no fixed size.
 
 Data contract between the states (every field a Lambda sees or returns):
 
@@ -60,6 +60,8 @@ class DataMap(NamedTuple):
     task: str
     """The compute task inside the Map: state names are unique across the whole machine, nested ones included."""
     item_reader: dict[str, Any]
+    rows: bool
+    """Whether its items are rows (small, many: batched by maxRowsPerBatch) rather than objects (maxItemsPerBatch)."""
 
 
 # Keyed by the start function's "reader" (handlers/datasets.py KINDS).
@@ -69,6 +71,7 @@ DATA_MAPS = {
         "compute-objects",
         "ComputeObject",
         {"Resource": S3_LIST_OBJECTS, "Parameters": {"Bucket.$": "$.items.Bucket", "Prefix.$": "$.items.Prefix"}},
+        rows=False,
     ),
     "csv": DataMap(
         "ComputeRows",
@@ -79,18 +82,21 @@ DATA_MAPS = {
             "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
             "Parameters": OBJECT_PARAMETERS,
         },
+        rows=True,
     ),
     "jsonl": DataMap(
         "ComputeLines",
         "compute-lines",
         "ComputeLine",
         {"Resource": S3_GET_OBJECT, "ReaderConfig": {"InputType": "JSONL"}, "Parameters": OBJECT_PARAMETERS},
+        rows=True,
     ),
     "json": DataMap(
         "ComputeArray",
         "compute-array",
         "ComputeElement",
         {"Resource": S3_GET_OBJECT, "ReaderConfig": {"InputType": "JSON"}, "Parameters": OBJECT_PARAMETERS},
+        rows=True,
     ),
 }
 MAP_LABELS = (MAP_LABEL, *(data_map.label for data_map in DATA_MAPS.values()))
@@ -174,7 +180,8 @@ def route_state() -> dict[str, Any]:
 
 
 def map_state(function: str, bucket: str, settings: Settings, data_map: DataMap | None = None) -> dict[str, Any]:
-    batched = settings.max_items_per_batch > 1
+    per_batch = settings.max_rows_per_batch if data_map and data_map.rows else settings.max_items_per_batch
+    batched = per_batch > 1
     task = data_map.task if data_map else "ComputeItems"
     item_reader = (
         data_map.item_reader
@@ -208,7 +215,7 @@ def map_state(function: str, bucket: str, settings: Settings, data_map: DataMap 
     }
     if batched:
         # Items ride as bare values; the job travels once per batch instead of once per item.
-        state["ItemBatcher"] = {"MaxItemsPerBatch": settings.max_items_per_batch, "BatchInput": {"job.$": "$.job"}}
+        state["ItemBatcher"] = {"MaxItemsPerBatch": per_batch, "BatchInput": {"job.$": "$.job"}}
         if data_map:
             state["ItemBatcher"]["MaxInputBytesPerBatch"] = MAX_BATCH_BYTES
             state["ItemSelector"] = {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}

@@ -150,7 +150,12 @@ class Settings(NamedTuple):
     """Explicit name, so the role can name the machine's ARN without a dependency cycle. Stack config defaults it to
     `hpc-<stack>` (hpc/stack_config.py), so two stacks can share an account and Region."""
     max_items_per_batch: int = setting(128, Between(1))
-    """ItemBatcher size; 1 turns batching off (one child execution per item)."""
+    """ItemBatcher size; 1 turns batching off (one child execution per item). Data Maps over rows use
+    max_rows_per_batch instead."""
+    max_rows_per_batch: int = setting(1024, Between(1))
+    """ItemBatcher size of the Maps over rows: a CSV object's rows, a JSON Lines object's lines, a JSON array
+    object's elements. Rows are small, so a child takes many (each batch also stops at 255 KiB, asl/definition.py)
+    and a dataset costs fewer child executions and invocations; 1 turns batching off for them."""
     max_concurrency: int = setting(1000, Between(0, MAP_CONCURRENCY_LIMIT, "0 means up to 10,000, the hard limit"))
     """Child executions running at once (Lambda's default account concurrency is 1,000)."""
     tolerated_failure_percentage: float = setting(0.0, Between(0, 100, "AWS's ASL schema types it integer", whole=True))

@@ -29,7 +29,8 @@ def in_repository(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], job: dict[str, Any], *options: str) -> tuple[int, Any, str]:
-    code = main(["run", "--input", json.dumps(job), "--json", "--no-progress", "--set", "maxItemsPerBatch=7", *options])
+    batches = ["--set", "maxItemsPerBatch=7", "--set", "maxRowsPerBatch=7"]
+    code = main(["run", "--input", json.dumps(job), "--json", "--no-progress", *batches, *options])
     out, err = capsys.readouterr()
     return code, json.loads(out) if out.strip() else None, err
 
@@ -88,7 +89,7 @@ def test_batches_filled_to_the_byte_cap_still_fit_the_compute_task(tmp_path: Pat
     # GIVEN small rows and no item cap to speak of: every batch is cut by bytes, within a row of the cap
     rows = write_csv(tmp_path / "t.csv", 12_000)
     code, output, err = run(
-        capsys, {"workload": "csv-stats", "data": str(tmp_path / "t.csv")}, "--set", "maxItemsPerBatch=100000"
+        capsys, {"workload": "csv-stats", "data": str(tmp_path / "t.csv")}, "--set", "maxRowsPerBatch=100000"
     )
     # THEN the compute task's input (the batch inside its Parameters) stays under Step Functions' 256 KiB too
     assert code == 0, err

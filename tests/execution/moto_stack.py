@@ -47,7 +47,7 @@ BUCKET = "hpc-results-moto"
 DATA_BUCKET = "lake-moto"  # the data jobs' bucket, in the stack's dataBuckets
 MACHINE = "hpc-moto"
 # Unbatched (moto has no ItemBatcher); a small MaxConcurrency, because moto starts one thread per allowed child.
-SETTINGS = Settings(state_machine_name=MACHINE, max_items_per_batch=1, max_concurrency=4)
+SETTINGS = Settings(state_machine_name=MACHINE, max_items_per_batch=1, max_rows_per_batch=1, max_concurrency=4)
 WAIT_SECONDS = 60
 
 

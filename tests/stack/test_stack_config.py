@@ -20,6 +20,7 @@ STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 OVERRIDES = {
     "hpc:stateMachineName": "jobs",
     "hpc:maxItemsPerBatch": "1",
+    "hpc:maxRowsPerBatch": "300",
     "hpc:maxConcurrency": "50",
     "hpc:toleratedFailurePercentage": "5",
     "hpc:executionType": "EXPRESS",
@@ -149,6 +150,7 @@ def test_overrides_reach_the_definition(overridden: Deployment):
     states = json.loads(overridden.one(STATE_MACHINE, "hpc-state-machine").inputs["definition"])["States"]
     compute = states["Compute"]
     assert "ItemBatcher" not in compute
+    assert states["ComputeRows"]["ItemBatcher"]["MaxItemsPerBatch"] == 300
     assert compute["MaxConcurrency"] == 50
     assert compute["ToleratedFailurePercentage"] == 5
     assert compute["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] == "EXPRESS"

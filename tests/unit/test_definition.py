@@ -37,7 +37,7 @@ USER_ERRORS = {"InvalidInput", "IncompleteResults", "ItemsFailed"}
 
 VARIANTS = {
     "defaults": Settings(),
-    "unbatched": Settings(max_items_per_batch=1),
+    "unbatched": Settings(max_items_per_batch=1, max_rows_per_batch=1),
     "express": Settings(execution_type="EXPRESS", compute_timeout_seconds=300),
     "tolerant": Settings(tolerated_failure_percentage=5, max_concurrency=0),
 }
@@ -173,15 +173,25 @@ def test_data_maps_read_their_source_as_aws_documents_it():
 
 
 def test_data_maps_carry_each_items_index_and_cap_batches_in_bytes():
-    batched = definition(Settings(max_items_per_batch=64))["States"]["ComputeRows"]
-    assert batched["ItemSelector"] == {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}
-    assert batched["ItemBatcher"] == {
-        "MaxItemsPerBatch": 64,
-        "MaxInputBytesPerBatch": 262_144 - 1024,
-        "BatchInput": {"job.$": "$.job"},
-    }
-    single = definition(Settings(max_items_per_batch=1))["States"]["ComputeObjects"]
+    states = definition(Settings(max_items_per_batch=64, max_rows_per_batch=900))["States"]
+    expected = {"ComputeRows": 900, "ComputeLines": 900, "ComputeArray": 900, "ComputeObjects": 64}
+    for state, per_batch in expected.items():
+        assert states[state]["ItemSelector"] == {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}
+        assert states[state]["ItemBatcher"] == {
+            "MaxItemsPerBatch": per_batch,
+            "MaxInputBytesPerBatch": 262_144 - 1024,
+            "BatchInput": {"job.$": "$.job"},
+        }
+    assert states["Compute"]["ItemBatcher"]["MaxItemsPerBatch"] == 64
+
+
+@pytest.mark.parametrize(("items", "rows", "unbatched"), [(1, 64, "ComputeObjects"), (64, 1, "ComputeRows")])
+def test_each_kind_of_map_turns_batching_off_by_its_own_setting(items, rows, unbatched):
+    states = definition(Settings(max_items_per_batch=items, max_rows_per_batch=rows))["States"]
+    single = states[unbatched]
+    assert "ItemBatcher" not in single
     assert single["ItemSelector"] == {"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index", "job.$": "$.job"}
+    assert "ItemBatcher" in states["ComputeLines" if rows > 1 else "ComputeObjects"]
 
 
 def test_the_sum_learns_the_execution_name_to_store_a_large_result():
