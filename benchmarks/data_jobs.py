@@ -99,9 +99,10 @@ def make_files(folder: Path, count: int, mean_bytes: int) -> int:
     return total
 
 
-def hpc_command(workload: str, data: Path, batch: int) -> list[str]:
+def hpc_command(workload: str, data: Path, settings: list[str]) -> list[str]:
     job = json.dumps({"workload": workload, "data": str(data)})
-    return [str(HPC), "run", "--input", job, "--json", "--no-progress", "--set", f"maxItemsPerBatch={batch}"]
+    chosen = [argument for setting in settings for argument in ("--set", setting)]
+    return [str(HPC), "run", "--input", job, "--json", "--no-progress", *chosen]
 
 
 def same_answer(workload: str, bare: dict, hpc: dict) -> None:
@@ -123,17 +124,17 @@ def same_answer(workload: str, bare: dict, hpc: dict) -> None:
 
 
 def compare(
-    workload: str, data: Path, size: int, rounds: int, batch: int, before: str | None
+    workload: str, data: Path, size: int, rounds: int, settings: list[str], before: str | None
 ) -> tuple[list[Run], list[Run], list[Run]]:
     """Interleaved rounds of the baseline, `hpc run`, and (with `before`) `hpc run` of an earlier checkout."""
     bare_runs, hpc_runs, before_runs = [], [], []
     for _ in range(rounds):
         bare_runs.append(measured([sys.executable, str(BARE), workload, str(data)]))
-        hpc_runs.append(measured(hpc_command(workload, data, batch)))
+        hpc_runs.append(measured(hpc_command(workload, data, settings)))
         same_answer(workload, bare_runs[-1].output, hpc_runs[-1].output)
         before_figure = ""
         if before:
-            before_runs.append(measured(hpc_command(workload, data, batch), source=before))
+            before_runs.append(measured(hpc_command(workload, data, settings), source=before))
             same_answer(workload, bare_runs[-1].output, before_runs[-1].output)
             before_figure = f", before {size / MB / before_runs[-1].wall:.1f} MB/s"
         print(
@@ -180,7 +181,13 @@ def main() -> None:
     parser.add_argument("--small-file-kb", type=int, default=10, help="a second file size, for memory (default 10)")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of object-digest (default 2)")
     parser.add_argument("--csv-rounds", type=int, default=1, help="interleaved rounds over the large CSV (default 1)")
-    parser.add_argument("--batch", type=int, default=128, help="maxItemsPerBatch for the hpc runs (default 128)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the hpc runs, as `hpc run --set` takes it (default: the stack's, Pulumi.dev.yaml)",
+    )
     parser.add_argument(
         "--before", metavar="DIR", help="a checkout of an earlier commit, its `hpc run` interleaved too"
     )
@@ -202,7 +209,7 @@ def main() -> None:
             publish(
                 f"Data jobs: {job} against a single-process baseline",
                 "data_jobs",
-                body(rows, args.batch, SIDES.get(job, "")),
+                body(rows, args.set, SIDES.get(job, "")),
                 write=not args.no_write,
             )
     finally:
@@ -217,7 +224,7 @@ def object_digest_rows(root: Path, args: argparse.Namespace) -> list[str]:
         files.mkdir()
         size = make_files(files, args.files, kilobytes * 1000)
         try:
-            runs = compare("object-digest", files, size, rounds, args.batch, args.before)
+            runs = compare("object-digest", files, size, rounds, args.set, args.before)
         finally:
             shutil.rmtree(files)
         rows += rows_of(f"object-digest, {args.files:,} files of ~{kilobytes} KB", size, runs, args.before)
@@ -230,7 +237,7 @@ def csv_stats_rows(root: Path, args: argparse.Namespace) -> list[str]:
         path = root / f"table-{megabytes}.csv"
         size = make_csv(path, megabytes)
         try:
-            runs = compare("csv-stats", path, size, rounds, args.batch, args.before)
+            runs = compare("csv-stats", path, size, rounds, args.set, args.before)
             rows += rows_of("csv-stats, one CSV", size, runs, args.before)
         finally:
             path.unlink()
@@ -251,11 +258,16 @@ SIDES = {
 }
 
 
-def body(rows: list[str], batch: int, sides: str = "") -> str:
+def _with(settings: list[str]) -> str:
+    return f", with {', '.join(f'--set {setting}' for setting in settings)}" if settings else ""
+
+
+def body(rows: list[str], settings: list[str], sides: str = "") -> str:
     """One job's RESULTS.md section: how it was measured, then its rows."""
     return "\n".join(
         [
-            f"`hpc run` with maxItemsPerBatch {batch} (data Maps also cap a batch at 256 KiB), against "
+            f"`hpc run` with the stack's settings (Pulumi.dev.yaml: a child takes up to 1,024 CSV rows, "
+            f"maxRowsPerBatch, or 128 listed objects, maxItemsPerBatch, and at most 255 KiB){_with(settings)}, against "
             "`benchmarks/bare_data_jobs.py` (one process, standard library); medians of interleaved rounds; goal: "
             f">= {GOAL}x the baseline's MB/s on 2 cores. Load average at the end: {load_average()} (the machine is "
             "shared; compare the columns of a row, not rows of different runs).",
