@@ -122,9 +122,9 @@ class _MapRun:
             if not isinstance(bucket, str) or not isinstance(prefix, str):
                 raise StatesError("States.ResultWriterFailed", f"Bucket and Prefix must be strings: {parameters!r}")
             records = {
-                "SUCCEEDED": spool.records(SUCCEEDED),
-                "FAILED": spool.records(FAILED),
-                "PENDING": spool.records(PENDING),
+                "SUCCEEDED": spool.joined(SUCCEEDED),
+                "FAILED": spool.joined(FAILED),
+                "PENDING": spool.joined(PENDING),
             }
             key = result_writer.write_results(
                 store_root, bucket, prefix, uuid_text(self.names.map_run_uuid), self.names.map_run_arn, records

@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from handlers.store import LocalStore
 from hpc.engine.errors import StatesError
@@ -34,6 +34,7 @@ WRITE_ORDER = ("SUCCEEDED", "FAILED", "PENDING")
 MAX_FILE_BYTES = 5 * 1024**3
 # How much of the spool is read at once: records mostly arrive in child order, so one read serves many of them.
 READ_BYTES = 256 * 1024
+RUN_BYTES = 1024 * 1024  # records next to each other in the spool and in child order are read and written together
 WRITE_BYTES = 256 * 1024  # records joined into one write (a few small records each cost a write otherwise)
 TEMPORARY_PREFIX = ".put-"  # LocalStore's own prefix for half-written objects, which its listing skips
 _ABSENT = 0xFF
@@ -43,8 +44,23 @@ def result_directory(prefix: str, map_run_id: str) -> str:
     return f"{prefix.rstrip('/')}/{map_run_id}" if prefix else map_run_id
 
 
+class Joined(NamedTuple):
+    """Records of consecutive children, as a result file holds them: joined by commas (`lengths`: each record's)."""
+
+    text: bytes
+    lengths: list[int]
+
+    def records(self) -> Iterator[bytes]:
+        start = 0
+        for length in self.lengths:
+            yield self.text[start : start + length]
+            start += length + 1
+
+
 class RecordSpool:
     """Each child's encoded record, appended to a temporary file as it arrives; read back by status in child order.
+    Each record is followed by a comma in the file, so records that arrived in child order lie there exactly as a
+    result file holds them, and `joined` reads such a run in one piece.
 
     Memory per child is its status (a byte) and where its record lies in the file (two 8-byte integers), whatever the
     records' sizes. The file never has a name (tempfile.TemporaryFile), so nothing is left behind however the run
@@ -74,10 +90,11 @@ class RecordSpool:
             self._offsets.extend(array("q", bytes(8 * grow)))
             self._lengths.extend(array("q", bytes(8 * grow)))
         self._file.write(record)
+        self._file.write(b",")
         self._status[child] = status
         self._offsets[child] = self._end
         self._lengths[child] = len(record)
-        self._end += len(record)
+        self._end += len(record) + 1
 
     def records(self, status: int) -> Iterator[bytes]:
         """The records of the children with `status`, in child order."""
@@ -94,6 +111,34 @@ class RecordSpool:
                 if len(window) < length:
                     raise OSError(f"the record spool ends before child {child}'s record")
             yield window[start : start + length]
+
+    def joined(self, status: int) -> Iterator[Joined]:
+        """The records of the children with `status`, in child order, in runs: consecutive children whose records
+        follow each other in the spool come as one Joined of at most about RUN_BYTES, read at once."""
+        self._file.flush()
+        descriptor = self._file.fileno()
+        lengths: list[int] = []
+        first = end = 0  # the run's first byte in the spool, and where its last record ends
+        for child, child_status in enumerate(self._status):
+            if child_status != status:
+                continue
+            offset, length = self._offsets[child], self._lengths[child]
+            if lengths and (offset != end + 1 or end - first >= RUN_BYTES):
+                yield self._read(descriptor, first, end, lengths)
+                lengths = []
+            if not lengths:
+                first = offset
+            lengths.append(length)
+            end = offset + length
+        if lengths:
+            yield self._read(descriptor, first, end, lengths)
+
+    @staticmethod
+    def _read(descriptor: int, first: int, end: int, lengths: list[int]) -> Joined:
+        text = os.pread(descriptor, end - first, first)
+        if len(text) < end - first:
+            raise OSError("the record spool ends before a record it holds")
+        return Joined(text, lengths)
 
 
 class _AtomicFile:
@@ -125,10 +170,11 @@ class _AtomicFile:
 
 
 def write_kind(
-    store: LocalStore, bucket: str, directory: str, kind: str, records: Iterable[bytes], max_bytes: int
+    store: LocalStore, bucket: str, directory: str, kind: str, records: Iterable[bytes | Joined], max_bytes: int
 ) -> list[dict[str, Any]]:
     """Stream `records` into JSON arrays `<directory>/<kind>_n.json`, each at most `max_bytes` unless one record is
-    larger; the manifest entries ({"Key", "Size"}) of the files written."""
+    larger; the manifest entries ({"Key", "Size"}) of the files written. A Joined run of records goes whole into the
+    current file when it fits there, else record by record."""
     entries: list[dict[str, Any]] = []
     current: _AtomicFile | None = None
     pending: list[bytes] = []  # records for `current`, written together, about WRITE_BYTES at a time
@@ -138,12 +184,23 @@ def write_kind(
         assert current is not None
         nonlocal written
         if pending:
-            current.write((b"," if current.size > 1 else b"") + b",".join(pending))
+            if current.size > 1:
+                current.write(b",")
+            current.write(pending[0] if len(pending) == 1 else b",".join(pending))  # a large run is not copied again
             pending.clear()
             written = size
 
+    def pieces() -> Iterator[bytes]:
+        for piece in records:
+            if not isinstance(piece, Joined):
+                yield piece
+            elif (size + 2 if current is not None else 2) + len(piece.text) <= max_bytes:  # fits where it goes
+                yield piece.text
+            else:
+                yield from piece.records()
+
     try:
-        for record in records:
+        for record in pieces():
             # Once closed a file holds what is written plus "]"; the next record adds a comma and itself.
             if current is not None and size + 2 + len(record) > max_bytes:
                 flush()
@@ -179,7 +236,7 @@ def write_results(
     prefix: str,
     map_run_id: str,
     map_run_arn: str,
-    records: Mapping[str, Iterable[bytes]],
+    records: Mapping[str, Iterable[bytes | Joined]],
     *,
     max_file_bytes: int | None = None,
 ) -> str:

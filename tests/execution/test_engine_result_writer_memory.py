@@ -105,6 +105,52 @@ def test_files_split_at_the_limit_as_the_reference_rule_does(sizes, limit):
         assert [entry["Size"] for entry in manifest["ResultFiles"]["PENDING"]] == [len(body) for body in written]
 
 
+def chunks_of(children: range, lengths: list[int]) -> list[list[int]]:
+    chunks, start = [], 0
+    for length in lengths:
+        if start < len(children):
+            chunks.append(list(children[start : start + length]))
+        start += length
+    return chunks
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    arrivals=st.lists(st.integers(1, 8), min_size=30, max_size=30)
+    .map(lambda lengths: chunks_of(range(30), lengths))
+    .flatmap(st.permutations)  # workers return chunks of consecutive children, in an order of their own
+    .flatmap(
+        lambda chunks: st.lists(
+            st.tuples(st.sampled_from([0, 1, 2, 2, 2, 2]), st.integers(0, 60)), min_size=30, max_size=30
+        ).map(lambda drawn: [(child, *drawn[child]) for chunk in chunks for child in chunk])
+    ),
+    limit=st.integers(min_value=2, max_value=300),
+    run_bytes=st.sampled_from([1, 50, 1 << 20]),
+)
+def test_runs_read_from_the_spool_split_as_their_records_would(arrivals, limit, run_bytes):
+    # GIVEN records arriving in an order of their own, with three statuses, some next to each other in the spool
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(result_writer, "RUN_BYTES", run_bytes)
+        written_as_runs(arrivals, limit)
+
+
+def written_as_runs(arrivals: list[tuple[int, int, int]], limit: int) -> None:
+    records = {child: (status, json.dumps("x" * size).encode()) for child, status, size in arrivals}
+    with tempfile.TemporaryDirectory() as directory:
+        store = Path(directory)
+        with result_writer.RecordSpool(store / "spool", 30) as spool:
+            for child, status, _ in arrivals:
+                spool.add(child, status, records[child][1])
+            kinds = {kind: spool.joined(status) for status, kind in enumerate(result_writer.KINDS)}
+            key = result_writer.write_results(store, "b", "", "run", "arn", kinds, max_file_bytes=limit)
+        manifest = read_object(store, "b", key)
+        # THEN each kind's files are what its records in child order, one by one, make
+        for status, kind in enumerate(result_writer.KINDS):
+            in_order = [records[child][1] for child in range(30) if records[child][0] == status]
+            written = [(store / "b" / entry["Key"]).read_bytes() for entry in manifest["ResultFiles"][kind]]
+            assert written == (reference_split(in_order, limit) if in_order else [])
+
+
 def test_a_write_that_fails_leaves_no_half_file(tmp_path):
     # GIVEN records whose source fails after two of them
     def failing_records():
