@@ -95,16 +95,16 @@ class Layout:
     """What parsing a plain line needs: the field names and the delimiter; and `value_base`, the JSON size of a row
     with every field empty (a plain row's JSON is that plus its fields' bytes: they need no escaping)."""
 
-    __slots__ = ("headers", "delimiter", "value_base", "value_format")
+    __slots__ = ("headers", "delimiter", "value_base", "value_parts")
 
     def __init__(self, headers: list[str], delimiter: str) -> None:
         self.headers = headers
         self.delimiter = delimiter
         # {"name":"",...}: braces, a colon and two quotes per field, commas between them, and the names
         self.value_base = 2 + sum(map(limits.payload_size, headers)) + 3 * len(headers) + len(headers) - 1
-        # a plain row's JSON, as a %-format of its fields (which need no escaping)
-        names = (limits.to_json(name).replace("%", "%%") for name in headers)
-        self.value_format = "{" + ",".join(f'{name}:"%s"' for name in names) + "}"
+        # a plain row's JSON is its fields (which need no escaping) between these: {"a":" f0 ","b":" f1 "}
+        names = list(map(limits.to_json, headers))
+        self.value_parts = ["{" + names[0] + ':"', *('",' + name + ':"' for name in names[1:]), '"}']
 
     def __reduce__(self) -> tuple[Any, ...]:
         return Layout, (self.headers, self.delimiter)
@@ -115,7 +115,7 @@ class RawRows:
     process a run is a view of a list of lines (so cutting batches off it copies nothing); sent to a worker, its
     lines travel as one joined text."""
 
-    __slots__ = ("lines", "start", "stop", "text", "layout", "fields")
+    __slots__ = ("lines", "start", "stop", "text", "layout", "fields", "flat")
 
     def __init__(self, lines: list[bytes], layout: Layout, start: int = 0, stop: int | None = None) -> None:
         self.lines = lines
@@ -124,6 +124,7 @@ class RawRows:
         self.text: bytes | None = None
         self.layout = layout
         self.fields: list[list[str]] | None = None  # each line split at the delimiter, once parsed
+        self.flat: list[str] | None = None  # every line's fields in one list, when each line has all the header's
 
     @classmethod
     def of_text(cls, text: bytes, count: int, layout: Layout) -> RawRows:
@@ -148,23 +149,38 @@ class RawRows:
     def rows(self) -> list[dict[str, str]]:
         """The rows the csv parser makes of these lines: a plain line's fields are its text split at the delimiter."""
         headers = self.layout.headers
-        split = self._fields()
-        if self._full(split):
-            return list(map(dict, map(zip, repeat(headers), split)))
-        return [_row(headers, fields) for fields in split]
+        flat = self._flat()
+        if flat is not None:
+            return list(map(dict, map(zip, repeat(headers), zip(*[iter(flat)] * len(headers), strict=True))))
+        return [_row(headers, fields) for fields in self._fields()]
 
     def items_json(self, shape: tuple[str, str, str, bool], first: int) -> str | None:
         """The compact JSON of these rows selected as items `first`, `first + 1`...: the items' JSON texts joined by
         commas, `shape` as templates.ItemTemplate.json_shape gives it; None unless every line has every field (then
         a row's JSON is its fields put in place, as they need no escaping)."""
-        split = self._fields()
-        if not self._full(split):
+        flat = self._flat()
+        if flat is None:
             return None
-        before, between, after = (part.replace("%", "%%") for part in shape[:3])
-        if not shape[3]:
-            return ",".join(map((before + self.layout.value_format + after).__mod__, map(tuple, split)))
-        item = before + "%d" + between + self.layout.value_format + after
-        return ",".join([item % (index, *fields) for index, fields in enumerate(split, first)])
+        before, between, after, indexed = shape
+        width, count, constants = len(self.layout.headers), len(self), self.layout.value_parts
+        # The items' JSON as one join of constant pieces and fields, each placed by a slice assignment (C loops, no
+        # call per item): [sep + before, index, between + {"a":"] f0 [","b":"] f1 ... ["} + after] per item
+        lead = 3 if indexed else 1  # pieces of an item before its first field
+        step = lead + 2 * width
+        pieces: list[Any] = [None] * (count * step)
+        if indexed:
+            pieces[0::step] = repeat("," + before, count)
+            pieces[1::step] = map(str, range(first, first + count))
+            pieces[2::step] = repeat(between + constants[0], count)
+        else:
+            pieces[0::step] = repeat("," + before + constants[0], count)
+        for column in range(width):
+            pieces[lead + 2 * column :: step] = flat[column::width]
+            if column:
+                pieces[lead + 2 * column - 1 :: step] = repeat(constants[column], count)
+        pieces[step - 1 :: step] = repeat(constants[-1] + after, count)
+        pieces[0] = pieces[0][1:]  # no comma before the first item
+        return "".join(pieces)
 
     def _fields(self) -> list[list[str]]:
         if self.fields is None:
@@ -172,8 +188,16 @@ class RawRows:
             self.fields = list(map(str.split, lines, repeat(self.layout.delimiter)))
         return self.fields
 
-    def _full(self, split: list[list[str]]) -> bool:
-        return set(map(len, split)) == {len(self.layout.headers)}
+    def _flat(self) -> list[str] | None:
+        """Every field of every line in one list, line after line, when each line has exactly the header's fields
+        (counted by their delimiters); else None, and `_fields` splits line by line."""
+        if self.flat is None and self.fields is None:
+            text, delimiter = self._text().decode(), self.layout.delimiter
+            if set(map(str.count, text.split("\n"), repeat(delimiter))) == {len(self.layout.headers) - 1}:
+                self.flat = text.replace("\n", delimiter).split(delimiter)
+            else:
+                self._fields()
+        return self.flat
 
     def split(self, count: int) -> tuple[RawRows, RawRows]:
         """The first `count` rows and the rest (in the reading process, which holds the lines)."""
