@@ -115,7 +115,7 @@ class _MapRun:
             self._raise_if_exceeded()
             return [json.loads(outputs[child]) for child in sorted(outputs)]
         store_root = self.environment.store_root
-        with result_writer.RecordSpool(store_root) as spool:
+        with result_writer.RecordSpool(store_root, ordered=SUCCEEDED) as spool:
             self._run_children(children, inputs, spool.add)
             parameters = templates.evaluate(self.state["ResultWriter"]["Parameters"], self.data, self.context)
             bucket, prefix = parameters.get("Bucket"), parameters.get("Prefix", "")
@@ -127,7 +127,13 @@ class _MapRun:
                 "PENDING": spool.joined(PENDING),
             }
             key = result_writer.write_results(
-                store_root, bucket, prefix, uuid_text(self.names.map_run_uuid), self.names.map_run_arn, records
+                store_root,
+                bucket,
+                prefix,
+                uuid_text(self.names.map_run_uuid),
+                self.names.map_run_arn,
+                records,
+                whole=("SUCCEEDED", spool.link_whole),
             )
         self._raise_if_exceeded()
         return {"MapRunArn": self.names.map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}

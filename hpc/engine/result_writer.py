@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -35,6 +35,7 @@ MAX_FILE_BYTES = 5 * 1024**3
 # How much of the spool is read at once: records mostly arrive in child order, so one read serves many of them.
 READ_BYTES = 256 * 1024
 RUN_BYTES = 1024 * 1024  # records next to each other in the spool and in child order are read and written together
+HELD_BYTES = 8 * 1024 * 1024  # records that arrive ahead of their turn, held in memory up to this much, then spooled
 WRITE_BYTES = 256 * 1024  # records joined into one write (a few small records each cost a write otherwise)
 TEMPORARY_PREFIX = ".put-"  # LocalStore's own prefix for half-written objects, which its listing skips
 _ABSENT = 0xFF
@@ -62,18 +63,35 @@ class RecordSpool:
     Each record is followed by a comma in the file, so records that arrived in child order lie there exactly as a
     result file holds them, and `joined` reads such a run in one piece.
 
-    Memory per child is its status (a byte) and where its record lies in the file (two 8-byte integers), whatever the
-    records' sizes. The file never has a name (tempfile.TemporaryFile), so nothing is left behind however the run
-    ends, a killed process included; closing it (the with block) frees its space.
+    The records of status `ordered` (SUCCEEDED) also go, as soon as every child before theirs has reported, into a
+    second file that is their result file as it grows ("[" and each record with its comma): those that arrive ahead
+    of their turn wait in memory (at most HELD_BYTES, the rest in the spool). When the Map ends with every child
+    reported, that file becomes the kind's result file by a link (`link_whole`), not by copying it: at a gigabyte of
+    rows, copying the records once more after the last child took longer than the sum.
+
+    Memory per child is its status (a byte), which file holds its record and where (a byte, two 8-byte integers),
+    whatever the records' sizes. The files never have a name (tempfile.TemporaryFile), so nothing is left behind
+    however the run ends, a killed process included; closing them (the with block) frees their space.
     """
 
-    def __init__(self, directory: Path, count: int = 0) -> None:
+    def __init__(self, directory: Path, count: int = 0, ordered: int | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self._file = tempfile.TemporaryFile(dir=directory, prefix=".spool-")  # noqa: SIM115 - closed by __exit__
+        self._ordered_status = ordered
+        self._ordered = None if ordered is None else _linkable_file(directory)
         self._status = bytearray([_ABSENT]) * count  # grown as children arrive when their count is not known
+        self._in_ordered = bytearray(count)  # 1: the child's record is in the ordered file, else in the spool
         self._offsets = array("q", bytes(8 * count))
         self._lengths = array("q", bytes(8 * count))
         self._end = 0
+        self._ordered_end = 0
+        self._next = 0  # the first child whose record has not passed to the ordered file (or been skipped)
+        self._last = -1  # the highest child reported
+        self._held: dict[int, bytes] = {}
+        self._held_bytes = 0
+        if self._ordered is not None:
+            self._ordered.write(b"[")
+            self._ordered_end = 1
 
     def __enter__(self) -> RecordSpool:
         return self
@@ -82,32 +100,111 @@ class RecordSpool:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self._file.close()
+        if self._ordered is not None:
+            self._ordered.close()
 
     def add(self, child: int, status: int, record: bytes) -> None:
         if child >= len(self._status):
             grow = max(child + 1 - len(self._status), len(self._status), 1024)
             self._status.extend(bytes([_ABSENT]) * grow)
+            self._in_ordered.extend(bytes(grow))
             self._offsets.extend(array("q", bytes(8 * grow)))
             self._lengths.extend(array("q", bytes(8 * grow)))
+        self._status[child] = status
+        self._last = max(self._last, child)
+        if status != self._ordered_status or child < self._next:
+            self._spool(child, record)
+        elif child == self._next:
+            self._append_ordered(child, record)
+            self._next += 1
+            self._advance()
+        elif self._held_bytes + len(record) <= HELD_BYTES:
+            self._held[child] = record
+            self._held_bytes += len(record)
+        else:
+            self._spool(child, record)
+        if child == self._next:  # a record of another status at the front: skipped
+            self._advance()
+
+    def _spool(self, child: int, record: bytes) -> None:
         self._file.write(record)
         self._file.write(b",")
-        self._status[child] = status
         self._offsets[child] = self._end
         self._lengths[child] = len(record)
         self._end += len(record) + 1
 
+    def _append_ordered(self, child: int, record: bytes) -> None:
+        assert self._ordered is not None
+        self._ordered.write(record)
+        self._ordered.write(b",")
+        self._in_ordered[child] = 1
+        self._offsets[child] = self._ordered_end
+        self._lengths[child] = len(record)
+        self._ordered_end += len(record) + 1
+
+    def _advance(self) -> None:
+        """Move every reported child from the front on: its record to the ordered file, or past it (another status)."""
+        status, ordered = self._status, self._ordered_status
+        while self._next < len(status) and status[self._next] != _ABSENT:
+            child = self._next
+            if status[child] == ordered and not self._in_ordered[child]:
+                record = self._held.pop(child, None)
+                if record is None:  # spooled: it arrived when the held records were at their limit
+                    self._file.flush()
+                    record = os.pread(self._file.fileno(), self._lengths[child], self._offsets[child])
+                else:
+                    self._held_bytes -= len(record)
+                self._append_ordered(child, record)
+            self._next += 1
+
+    def link_whole(self, path: Path, max_bytes: int) -> int | None:
+        """Make the ordered file the result file `path`, when it holds every record of its status (every child
+        reported) within `max_bytes`; its size, or None when it does not (the records are then read as `joined`)."""
+        if self._ordered is None or self._next <= self._last or self._ordered_end <= 1 or self._ordered_end > max_bytes:
+            return None
+        self._ordered.flush()
+        descriptor = self._ordered.fileno()
+        os.pwrite(descriptor, b"]", self._ordered_end - 1)  # the last record's comma closes the array
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            root = os.open("/", os.O_RDONLY)
+            try:  # an unnamed file gets its name, complete, at once (a directory fd makes os.link follow /proc's link)
+                os.link(f"/proc/self/fd/{descriptor}", path, src_dir_fd=root, follow_symlinks=True)
+            finally:
+                os.close(root)
+        except OSError:
+            os.pwrite(descriptor, b",", self._ordered_end - 1)
+            return None  # no /proc, or a file system without unnamed files: the records are copied instead
+        return self._ordered_end
+
+    def _spill_held(self) -> None:
+        """Spool the records still waiting for their turn (some child before them never reported)."""
+        for child in sorted(self._held):
+            self._spool(child, self._held[child])
+        self._held.clear()
+        self._held_bytes = 0
+
+    def _descriptor(self, child: int) -> int:
+        return self._ordered.fileno() if self._in_ordered[child] else self._file.fileno()  # type: ignore[union-attr]
+
+    def _flushed(self) -> None:
+        self._spill_held()
+        self._file.flush()
+        if self._ordered is not None:
+            self._ordered.flush()
+
     def records(self, status: int) -> Iterator[bytes]:
         """The records of the children with `status`, in child order."""
-        self._file.flush()
-        descriptor = self._file.fileno()
-        window, window_start = b"", 0
+        self._flushed()
+        window, window_start, window_file = b"", 0, -1
         for child, child_status in enumerate(self._status):
             if child_status != status:
                 continue
-            offset, length = self._offsets[child], self._lengths[child]
+            offset, length, descriptor = self._offsets[child], self._lengths[child], self._descriptor(child)
             start = offset - window_start
-            if start < 0 or start + length > len(window):
+            if descriptor != window_file or start < 0 or start + length > len(window):
                 window, window_start, start = os.pread(descriptor, max(length, READ_BYTES), offset), offset, 0
+                window_file = descriptor
                 if len(window) < length:
                     raise OSError(f"the record spool ends before child {child}'s record")
             yield window[start : start + length]
@@ -115,19 +212,19 @@ class RecordSpool:
     def joined(self, status: int) -> Iterator[Joined]:
         """The records of the children with `status`, in child order, in runs: consecutive children whose records
         follow each other in the spool come as one Joined of at most about RUN_BYTES, read at once."""
-        self._file.flush()
-        descriptor = self._file.fileno()
+        self._flushed()
         lengths: list[int] = []
-        first = end = 0  # the run's first byte in the spool, and where its last record ends
+        first = end = 0  # the run's first byte in its file, and where its last record ends
+        descriptor = -1
         for child, child_status in enumerate(self._status):
             if child_status != status:
                 continue
-            offset, length = self._offsets[child], self._lengths[child]
-            if lengths and (offset != end + 1 or end - first >= RUN_BYTES):
+            offset, length, where = self._offsets[child], self._lengths[child], self._descriptor(child)
+            if lengths and (where != descriptor or offset != end + 1 or end - first >= RUN_BYTES):
                 yield self._read(descriptor, first, end, lengths)
                 lengths = []
             if not lengths:
-                first = offset
+                first, descriptor = offset, where
             lengths.append(length)
             end = offset + length
         if lengths:
@@ -139,6 +236,15 @@ class RecordSpool:
         if len(text) < end - first:
             raise OSError("the record spool ends before a record it holds")
         return Joined(text, lengths)
+
+
+def _linkable_file(directory: Path) -> Any:
+    """An unnamed file in `directory` that may be given a name later (O_TMPFILE without O_EXCL, which
+    tempfile.TemporaryFile adds); a plain temporary file where the system has no such files (never linked then)."""
+    try:
+        return open(os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o600), "w+b")  # noqa: SIM115 - closed by __exit__
+    except (AttributeError, OSError):
+        return tempfile.TemporaryFile(dir=directory, prefix=".ordered-")  # noqa: SIM115
 
 
 class _AtomicFile:
@@ -239,15 +345,23 @@ def write_results(
     records: Mapping[str, Iterable[bytes | Joined]],
     *,
     max_file_bytes: int | None = None,
+    whole: tuple[str, Callable[[Path, int], int | None]] | None = None,
 ) -> str:
     """Write the result files from each kind's encoded records (any iterable, consumed once), then the manifest;
-    the manifest's key."""
+    the manifest's key. `whole`: a kind and what links that kind's whole file into place if it can (RecordSpool's
+    link_whole); its records are then not read."""
     store = LocalStore(store_root)
     directory = result_directory(prefix, map_run_id)
     files: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     limit = max_file_bytes or MAX_FILE_BYTES
     try:
         for kind in WRITE_ORDER:
+            if whole is not None and whole[0] == kind:
+                key = f"{directory}/{kind}_0.json"
+                size = whole[1](store.path(bucket, key), limit)
+                if size is not None:
+                    files[kind] = [{"Key": key, "Size": size}]
+                    continue
             files[kind] = write_kind(store, bucket, directory, kind, records.get(kind, ()), limit)
         manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
         manifest_key = f"{directory}/manifest.json"

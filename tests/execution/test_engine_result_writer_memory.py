@@ -151,6 +151,77 @@ def written_as_runs(arrivals: list[tuple[int, int, int]], limit: int) -> None:
             assert written == (reference_split(in_order, limit) if in_order else [])
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    arrivals=st.lists(st.integers(1, 8), min_size=30, max_size=30)
+    .map(lambda lengths: chunks_of(range(30), lengths))
+    .flatmap(st.permutations)
+    .flatmap(
+        lambda chunks: st.lists(
+            st.tuples(st.sampled_from([0, 1, 2, 2, 2, 2]), st.integers(0, 60)), min_size=30, max_size=30
+        ).map(lambda drawn: [(child, *drawn[child]) for chunk in chunks for child in chunk])
+    ),
+    held_bytes=st.sampled_from([0, 70, 1 << 20]),
+    missing=st.sampled_from([None, 0, 17, 29]),
+    linkable=st.booleans(),
+)
+def test_the_succeeded_file_made_as_children_report_is_the_one_written_at_the_end(
+    arrivals, held_bytes, missing, linkable
+):
+    # GIVEN records arriving out of order (some child perhaps never reporting), SUCCEEDED ones put in order as their
+    # turn comes, waiting in memory up to a limit, the rest spooled; and a system that can or cannot link the file
+    arrivals = [arrival for arrival in arrivals if arrival[0] != missing]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(result_writer, "HELD_BYTES", held_bytes)
+        if not linkable:
+            patch.setattr(result_writer.os, "link", fail_to_link)
+        linked, written = results_both_ways(arrivals)
+    # THEN every kind's files are those written record by record in child order, linked or not
+    assert linked == written
+
+
+def fail_to_link(*args, **kwargs):
+    raise OSError("no unnamed files here")
+
+
+def results_both_ways(arrivals: list[tuple[int, int, int]]) -> tuple[dict, dict]:
+    records = {child: (status, json.dumps("x" * size).encode()) for child, status, size in arrivals}
+    made = []
+    for ordered in (2, None):  # SUCCEEDED's status here is 2; None: no ordered file at all
+        with tempfile.TemporaryDirectory() as directory:
+            store = Path(directory)
+            with result_writer.RecordSpool(store / "spool", 0, ordered=ordered) as spool:
+                for child, status, _ in arrivals:
+                    spool.add(child, status, records[child][1])
+                kinds = {kind: spool.joined(status) for status, kind in enumerate(result_writer.KINDS)}
+                whole = ("SUCCEEDED", spool.link_whole) if ordered is not None else None
+                key = result_writer.write_results(store, "b", "", "run", "arn", kinds, max_file_bytes=300, whole=whole)
+            manifest = read_object(store, "b", key)
+            made.append(
+                {
+                    kind: [(store / "b" / entry["Key"]).read_bytes() for entry in manifest["ResultFiles"][kind]]
+                    for kind in result_writer.KINDS
+                }
+            )
+            assert_nothing_temporary_left(store)
+    return made[0], made[1]
+
+
+def test_a_map_whose_children_all_succeed_links_its_succeeded_file_into_place(tmp_path, monkeypatch):
+    # GIVEN a spool whose SUCCEEDED records all reported, out of order
+    copied = []
+    monkeypatch.setattr(result_writer, "write_kind", lambda *args: copied.append(args[3]) or [])
+    with result_writer.RecordSpool(tmp_path / "spool", 0, ordered=0) as spool:
+        for child in (1, 0, 3, 2):
+            spool.add(child, 0, b'"%d"' % child)
+        kinds = {"SUCCEEDED": spool.joined(0)}
+        key = result_writer.write_results(tmp_path, "b", "", "run", "arn", kinds, whole=("SUCCEEDED", spool.link_whole))
+    # THEN the file that grew as they reported is the result file, in child order, and no record was copied into it
+    assert (tmp_path / "b" / "run" / "SUCCEEDED_0.json").read_bytes() == b'["0","1","2","3"]'
+    assert read_object(tmp_path, "b", key)["ResultFiles"]["SUCCEEDED"] == [{"Key": "run/SUCCEEDED_0.json", "Size": 17}]
+    assert "SUCCEEDED" not in copied
+
+
 def test_a_write_that_fails_leaves_no_half_file(tmp_path):
     # GIVEN records whose source fails after two of them
     def failing_records():
