@@ -226,8 +226,9 @@ def fetch_stored_output(result: CloudResult, s3: Any = None) -> CloudResult:
         raise CloudError(
             f"the result is stored at s3://{where['Bucket']}/{where['Key']} but could not be read: {error}"
         ) from error
-    sys.set_int_max_str_digits(0)
-    return CloudResult(result.execution_arn, result.status, json.loads(body), result.error, result.cause)
+    from hpc.stored_output import decoded
+
+    return CloudResult(result.execution_arn, result.status, decoded(body), result.error, result.cause)
 
 
 def execution_name() -> str:

@@ -91,10 +91,9 @@ def fetch_stored_result(result: Any, root: Path) -> Any:
     output = result.output
     if result.status != "SUCCEEDED" or not isinstance(output, dict) or "result_object" not in output:
         return result
-    import json
-
     from handlers.store import LocalStore
+    from hpc.stored_output import decoded
 
     where = output["result_object"]
     with LocalStore(root).open(where["Bucket"], where["Key"]) as stream:
-        return result._replace(output=json.loads(stream.read()))
+        return result._replace(output=decoded(stream.read()))

@@ -15,6 +15,7 @@ about 150 bytes each, which the sum function holds while it reduces).
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from handlers import datasets
@@ -56,11 +57,16 @@ def digest(objects: Store, bucket: str, key: str, listed_size: int, buffer: byte
     size = lines = 0
     view = memoryview(buffer)
     stream = objects.open(bucket, key)
+    # A local file's reader fills the buffer unless it met the end: no further read is needed to learn that (an S3
+    # body may return less before its end, so it is read until it returns nothing).
+    ends_when_short = type(stream) is io.BufferedReader
     try:
         while read := stream.readinto(buffer):
             sha.update(view[:read])  # hashlib releases the GIL and reads the buffer in place
             lines += buffer.count(b"\n", 0, read)
             size += read
+            if read < len(buffer) and ends_when_short:
+                break
     finally:
         getattr(stream, "close", lambda: None)()
     if size != listed_size:

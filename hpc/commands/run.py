@@ -70,17 +70,25 @@ def execute(args: argparse.Namespace) -> int:
 def save(path: Path, output: Any, elapsed: float, fields: dict[str, str]) -> int:
     """Write the whole output to `path` (a result of any size: hpc.local / hpc.cloud fetched a stored one); print the
     fields that fit on a line, and where the rest went."""
-    sys.set_int_max_str_digits(0)
-    text = json.dumps(output)
+    from hpc.stored_output import json_text
+
+    text = json_text(output)
     try:
         path.write_text(text + "\n")
     except OSError as error:
         print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_FAILED
-    shown = {key: value for key, value in output.items() if len(json.dumps(value)) <= SHOWN_FIELD_CHARS}
+    shown = {key: value for key, value in output.items() if _fits_a_line(value)}
     code = report("SUCCEEDED", shown, None, None, elapsed, fields, as_json=False)
     print(f"{'saved':<16}{path} ({len(text):,} bytes: every field)")
     return code
+
+
+def _fits_a_line(value: Any) -> bool:
+    # a container or string of more elements than a line holds characters is not encoded to learn it is too long
+    if isinstance(value, str | list | dict) and len(value) > SHOWN_FIELD_CHARS:
+        return False
+    return len(json.dumps(value)) <= SHOWN_FIELD_CHARS
 
 
 def refuse_options_unused_in_this_mode(args: argparse.Namespace) -> None:
@@ -202,7 +210,9 @@ def report(
         return code
     sys.set_int_max_str_digits(0)
     if as_json:
-        print(json.dumps(output))
+        from hpc.stored_output import json_text
+
+        print(json_text(output))
     else:
         for key, value in {**output, **fields}.items():
             print(f"{key:<16}{json.dumps(value) if isinstance(value, dict | list) else value}")

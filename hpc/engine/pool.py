@@ -454,14 +454,14 @@ def guided_chunks(
     """Children in chunks of about a CHUNKS_PER_WORKER-th share per worker of the children read ahead (at most
     LOOKAHEAD_CHILDREN, and LOOKAHEAD_WEIGHT of `weight`), so chunks shrink to single children as the work ends.
 
-    The look-ahead fills a few chunks' worth at first (2 * workers * CHUNKS_PER_WORKER children before the first
-    chunk, twice as many before each next one), so the first chunks leave as soon as a few children are read, not
-    once the whole look-ahead is: reading the rest then overlaps the workers' work."""
+    The look-ahead fills a few children at first (workers * IN_FLIGHT before the first chunk, twice as many before
+    each next one), so the first chunks leave as soon as a few children are read, not once the whole look-ahead is:
+    reading the rest (a listing's stat calls, a CSV's blocks) then overlaps the workers' work."""
     source = iter(children)
     ahead: deque[Any] = deque()
     ahead_weight = 0
     exhausted = False
-    reads = 2 * workers * CHUNKS_PER_WORKER
+    reads = workers * IN_FLIGHT
     while True:
         budget, reads = reads, min(2 * reads, LOOKAHEAD_CHILDREN)
         while not exhausted and budget and len(ahead) < LOOKAHEAD_CHILDREN and ahead_weight < LOOKAHEAD_WEIGHT:

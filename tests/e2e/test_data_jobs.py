@@ -110,7 +110,22 @@ def test_a_large_result_is_fetched_from_the_store_transparently(tmp_path: Path, 
         capsys, {"workload": "object-digest", "data": str(tmp_path / "data")}, "--store", str(tmp_path / "s")
     )
     assert code == 0 and len(output["files"]) == 600 and "result_object" not in output
-    assert list((tmp_path / "s" / "hpc-local" / "outputs").glob("*/result.json"))
+    [stored] = (tmp_path / "s" / "hpc-local" / "outputs").glob("*/result.json")
+    # AND --json prints the stored JSON as it is (not decoded and encoded again); --save writes it whole
+    main(["run", "--input", json.dumps({"workload": "object-digest", "data": str(tmp_path / "data")}), "--json"])
+    assert capsys.readouterr().out == stored.read_text() + "\n"
+    main(
+        [
+            "run",
+            "--workload",
+            "object-digest",
+            "--input",
+            json.dumps({"data": str(tmp_path / "data")}),
+            "--save",
+            str(tmp_path / "all.json"),
+        ]
+    )
+    assert json.loads((tmp_path / "all.json").read_text()) == output
 
 
 # ---- bad data: a clear error naming the object, nothing half-summed -------------------------------------------

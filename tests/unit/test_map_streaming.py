@@ -66,7 +66,7 @@ def test_the_first_chunk_leaves_after_a_few_children_are_read():
     # WHEN the first chunk is handed out
     first = next(chunks)
     # THEN only a few chunks' worth were read for it, not the whole look-ahead
-    assert first == [0, 1] and len(taken) == 2 * 2 * pool.CHUNKS_PER_WORKER
+    assert first == [0] and len(taken) == 2 * pool.IN_FLIGHT
 
 
 def test_item_counts_are_known_only_once_the_stream_ends():
