@@ -21,7 +21,7 @@ from typing import Any
 from handlers import datasets
 from handlers.errors import DataChanged, InvalidInput
 from handlers.inputs import describe
-from handlers.store import Store, store
+from handlers.store import LocalStore, Store, store
 
 NAME = "object-digest"
 DESCRIPTION = "SHA-256, bytes and lines of every object under a prefix, and one sha256sum-style digest of the set."
@@ -56,10 +56,10 @@ def digest(objects: Store, bucket: str, key: str, listed_size: int, buffer: byte
     sha = hashlib.sha256()
     size = lines = 0
     view = memoryview(buffer)
-    stream = objects.open(bucket, key)
-    # A local file's reader fills the buffer unless it met the end: no further read is needed to learn that (an S3
+    stream = objects.open_file(bucket, key) if isinstance(objects, LocalStore) else objects.open(bucket, key)
+    # A local file returns what is asked unless it meets its end: no further read is needed to learn that (an S3
     # body may return less before its end, so it is read until it returns nothing).
-    ends_when_short = type(stream) is io.BufferedReader
+    ends_when_short = type(stream) is io.FileIO
     try:
         while read := stream.readinto(buffer):
             sha.update(view[:read])  # hashlib releases the GIL and reads the buffer in place

@@ -45,18 +45,32 @@ def test_a_key_escaping_the_local_store_or_its_bucket_is_refused(tmp_path, key):
     assert not (tmp_path / "outside").exists()
 
 
+OPENERS = [LocalStore.open, LocalStore.open_file]
+
+
+@pytest.mark.parametrize("opener", OPENERS)
 @pytest.mark.parametrize("key", ["../../outside", "a/../../../outside", "/tmp/outside"])
-def test_a_key_escaping_the_local_store_is_never_opened(tmp_path, key):
+def test_a_key_escaping_the_local_store_is_never_opened(tmp_path, key, opener):
     (tmp_path / "outside").write_bytes(b"secret")
     with pytest.raises(ValueError, match="must stay inside the local store$"):
-        LocalStore(tmp_path / "root" / "store").open("b", key)
+        opener(LocalStore(tmp_path / "root" / "store"), "b", key)
 
 
+@pytest.mark.parametrize("opener", OPENERS)
 @pytest.mark.parametrize("key", ["deep", "deep/", ""])
-def test_local_open_of_a_folder_is_object_missing_naming_it(tmp_path, key):
+def test_local_open_of_a_folder_is_object_missing_naming_it(tmp_path, key, opener):
     LocalStore(tmp_path).put("b", "deep/key.json", b"[1]")
     with pytest.raises(ObjectMissing, match=f"^s3://b/{key} is a folder, not an object$"):
-        LocalStore(tmp_path).open("b", key)
+        opener(LocalStore(tmp_path), "b", key)
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_local_objects_read_whole_either_way(tmp_path, opener):
+    LocalStore(tmp_path).put("b", "k", b"x" * 5000)
+    with opener(LocalStore(tmp_path), "b", "k") as stream:
+        assert stream.read() == b"x" * 5000
+    with pytest.raises(ObjectMissing, match="^s3://b/gone does not exist"):
+        opener(LocalStore(tmp_path), "b", "gone")
 
 
 def test_local_list_gives_keys_under_the_prefix_in_order_with_sizes_skipping_half_written_objects(tmp_path):
