@@ -15,7 +15,6 @@ about 150 bytes each, which the sum function holds while it reduces).
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from handlers import datasets
@@ -37,43 +36,54 @@ def parse(size: None, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def compute(items: list[Any], params: dict[str, Any]) -> dict[str, list[Entry]]:
-    bucket = datasets.locate(params["data"], SOURCES, params["format"]).bucket
-    objects = store()
-    buffer = bytearray(CHUNK_BYTES)  # one for the batch: a read per chunk, never an allocation per chunk
+    reader = _Reader(store(), datasets.locate(params["data"], SOURCES, params["format"]).bucket)
     entries = []
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("Key"), str) or not isinstance(item.get("Size"), int):
             raise InvalidInput(f"object-digest reads S3 listing entries {{Key, Size, ...}}, got {describe(item)}")
-        entries.append(digest(objects, bucket, item["Key"], item["Size"], buffer))
+        entries.append(reader.digest(item["Key"], item["Size"]))
     entries.sort(key=lambda entry: entry[0])
     return {"objects": entries}
 
 
-def digest(objects: Store, bucket: str, key: str, listed_size: int, buffer: bytearray) -> Entry:
-    """[key, SHA-256 hex, bytes, lines] of one object, streamed through `buffer`."""
-    import hashlib  # here, not at the top: the registry imports every workload at each `hpc run`
+class _Reader:
+    """What digesting a batch's objects shares, made once for the batch: one buffer (a read per chunk, never an
+    allocation per chunk), its view, and how an object is opened."""
 
-    sha = hashlib.sha256()
-    size = lines = 0
-    view = memoryview(buffer)
-    stream = objects.open_file(bucket, key) if isinstance(objects, LocalStore) else objects.open(bucket, key)
-    # A local file returns what is asked unless it meets its end: no further read is needed to learn that (an S3
-    # body may return less before its end, so it is read until it returns nothing).
-    ends_when_short = type(stream) is io.FileIO
-    try:
-        while read := stream.readinto(buffer):
-            sha.update(view[:read])  # hashlib releases the GIL and reads the buffer in place
-            lines += buffer.count(b"\n", 0, read)
-            size += read
-            if read < len(buffer) and ends_when_short:
-                break
-    finally:
-        getattr(stream, "close", lambda: None)()
-    if size != listed_size:
-        raise DataChanged(
-            f"s3://{bucket}/{key} holds {size} bytes but was listed with {listed_size}: it changed during the run"
-        )
-    return [key, sha.hexdigest(), size, lines]
+    def __init__(self, objects: Store, bucket: str) -> None:
+        import hashlib  # here, not at the top: the registry imports every workload at each `hpc run`
+
+        self.bucket = bucket
+        self.sha256 = hashlib.sha256
+        self.buffer = bytearray(CHUNK_BYTES)
+        self.view = memoryview(self.buffer)
+        # A local file returns what is asked unless it meets its end, so a short read ends it (an S3 body may return
+        # less before its end: it is read until it returns nothing); unbuffered, each read is one system call.
+        self.local = isinstance(objects, LocalStore)
+        self.open = objects.open_file if isinstance(objects, LocalStore) else objects.open
+
+    def digest(self, key: str, listed_size: int) -> Entry:
+        """[key, SHA-256 hex, bytes, lines] of one object, streamed through the buffer."""
+        sha, buffer, view, whole = self.sha256(), self.buffer, self.view, len(self.buffer)
+        size = lines = 0
+        stream = self.open(self.bucket, key)
+        try:
+            while read := stream.readinto(buffer):
+                sha.update(view[:read])  # hashlib releases the GIL and reads the buffer in place
+                lines += buffer.count(b"\n", 0, read)
+                size += read
+                if read < whole and self.local:
+                    break
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        if size != listed_size:
+            raise DataChanged(
+                f"s3://{self.bucket}/{key} holds {size} bytes but was listed with {listed_size}: it changed during "
+                "the run"
+            )
+        return [key, sha.hexdigest(), size, lines]
 
 
 LINES_HASHED_AT_ONCE = 4096  # sha256sum lines joined into one update: ~0.5 MB of text at a time
