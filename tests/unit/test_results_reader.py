@@ -382,9 +382,14 @@ def test_compact_records_are_decoded_a_buffer_at_a_time():
     assert max(len(run) for run in runs) > 10  # many records per decode, not one at a time
 
 
-def records_without_inputs(records: list, chunk_bytes: int) -> list:
+def records_without_inputs(records: list, chunk_bytes: int, cut_from: int = 0) -> list:
+    """The records read with their Inputs left in the file; `cut_from`: results.CUT_INPUTS_FROM (0 here, so the
+    cutting is exercised on small records too)."""
     stream = io.BytesIO(json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode())
-    return [record for run in results.json_array_runs(stream, chunk_bytes=chunk_bytes, inputs=False) for record in run]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(results, "CUT_INPUTS_FROM", cut_from)
+        runs = list(results.json_array_runs(stream, chunk_bytes=chunk_bytes, inputs=False))
+    return [record for run in runs for record in run]
 
 
 def with_decoded_inputs(records: list) -> list:
@@ -425,6 +430,16 @@ def test_records_are_read_without_decoding_their_inputs_a_buffer_at_a_time():
     read = records_without_inputs(records, 8192)
     # (the last record, after the last comma, is decoded alone, whole)
     assert all(type(record["Input"]) is results.EscapedInput for record in read[:-1])
+    assert with_decoded_inputs(read) == records
+
+
+@pytest.mark.parametrize(("pad", "cut"), [(100, False), (results.CUT_INPUTS_FROM, True)])
+def test_only_inputs_worth_cutting_are_left_in_the_file(pad, cut):
+    # GIVEN records whose Inputs are short (an unbatched child's) or long (a batch of rows)
+    records = [child_record(number, json.dumps({"pad": "x" * pad})) for number in range(50)]
+    read = records_without_inputs(records, 1 << 20, cut_from=results.CUT_INPUTS_FROM)
+    # THEN short ones are decoded with their records, long ones left for the asking; every record reads the same
+    assert all((type(record["Input"]) is results.EscapedInput) == cut for record in read[:-1])
     assert with_decoded_inputs(read) == records
 
 
