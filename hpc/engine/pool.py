@@ -375,8 +375,8 @@ class WorkerPool:
 
         next_chunk: list[Any] = []  # the chunk taken from `chunks` and not sent yet, with its message
 
-        def dispatch(worker: _Worker) -> None:
-            while len(worker.held) < IN_FLIGHT and not self.stop.is_set():
+        def dispatch(worker: _Worker, held: int = IN_FLIGHT) -> None:
+            while len(worker.held) < held and not self.stop.is_set():
                 if not next_chunk:
                     chunk = next(chunks, None)
                     if chunk is None:
@@ -393,8 +393,9 @@ class WorkerPool:
                 except OSError:  # the worker died since its last message, maybe while running a child
                     raise self._died(worker) from None
 
-        for worker in self.workers:
-            dispatch(worker)
+        for held in range(1, IN_FLIGHT + 1):  # a first chunk to every worker before a second to any
+            for worker in self.workers:
+                dispatch(worker, held)
         while any(worker.held for worker in self.workers):
             busy = [worker for worker in self.workers if worker.held]
             # A worker's pipe becomes readable with a message, or at EOF when the worker is gone.

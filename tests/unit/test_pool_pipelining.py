@@ -54,3 +54,16 @@ def test_a_dead_worker_names_every_child_it_held():
     assert died.value.child == 7
     # the chunk it ran (4..7) and the one sent ahead (8..11), which never started
     assert [child[0] for child in died.value.chunk] == list(range(4, 12))
+
+
+def test_every_worker_gets_a_first_chunk_before_any_gets_a_second():
+    # GIVEN children that report which worker ran them
+    def whose(child):
+        return (child[0], os.getpid()), False, 16
+
+    chunks = [[(number, b"")] for number in range(4)]
+    # WHEN two workers start on four one-child chunks
+    results, _ = run_all(chunks, whose)
+    workers = dict(results)
+    # THEN the first two chunks went to different workers (the second worker does not wait for the first's look-ahead)
+    assert workers[0] != workers[1]
