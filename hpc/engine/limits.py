@@ -23,7 +23,8 @@ _SUMMED_KEYS = 8  # objects with at most this many keys are sized field by field
 JSON_SCALARS = frozenset((str, int, float, bool, type(None)))  # the immutable JSON values' Python types
 _known: dict[int, tuple[Any, str, int]] = {}  # id(value) -> (value, its JSON, its UTF-8 size)
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_encode_string: Any = json.encoder.encode_basestring  # the encoder's own (C) quoting of a str, ensure_ascii off
+quoted: Any = json.encoder.encode_basestring  # a str as a JSON string: the encoder's own C quoting, ensure_ascii off
+_encode_string = quoted
 
 
 def to_json(value: Any) -> str:

@@ -85,7 +85,7 @@ class ChildRunner:
         started = time.time() if self.timed else 0.0
         index, _, values, _ = child
         try:
-            child_input, input_json = self.inputs.input_and_json(child)
+            child_input, input_json, quoted_input = self.inputs.input_and_json(child)
         except StatesError as error:
             self.stop.set()
             return ("map-error", error.error, error.cause, index), True, 0
@@ -127,7 +127,7 @@ class ChildRunner:
         if self.writes_results:
             stopped = timestamp()
             if failure is None:
-                payload = succeeded_record(execution, input_json, output_json, stopped)
+                payload = succeeded_record(execution, input_json, output_json, stopped, quoted_input)
             else:
                 payload = self._failed_record(execution, input_json, failure, stopped)
         else:
@@ -171,12 +171,16 @@ _SUCCEEDED_RECORD = (
     '"RedriveStatusReason":"Execution is SUCCEEDED and cannot be redriven","StartDate":%s,"StateMachineArn":%s,'
     '"Status":"SUCCEEDED","StopDate":%s}'
 )
-_quote: Any = json.encoder.encode_basestring  # the C quoting the encoder uses with ensure_ascii off
+_quote = limits.quoted
 
 
-def succeeded_record(execution: Execution, input_json: str, output_json: str, stopped: str) -> bytes:
-    fields = (execution.arn, input_json, execution.name, output_json, execution.start_time)
-    return (_SUCCEEDED_RECORD % (*map(_quote, fields), _quote(execution.state_machine_arn), _quote(stopped))).encode()
+def succeeded_record(
+    execution: Execution, input_json: str, output_json: str, stopped: str, quoted_input: str | None = None
+) -> bytes:
+    """The record; `quoted_input`: the input's JSON already quoted as a string, when its maker wrote that too."""
+    quoted = _quote(input_json) if quoted_input is None else quoted_input
+    fields = (execution.name, output_json, execution.start_time, execution.state_machine_arn, stopped)
+    return (_SUCCEEDED_RECORD % (_quote(execution.arn), quoted, *map(_quote, fields))).encode()
 
 
 def _error_fields(failure: StatesError) -> dict[str, Any]:

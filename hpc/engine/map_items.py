@@ -84,9 +84,10 @@ class ChildInputs:
         new objects around them (hpc.engine.direct_invoke then hands the input to the function without copying it)."""
         return self.batched and not isinstance(child[2], list) and (not self.selects or self.selector.fresh)
 
-    def input_and_json(self, child: Child) -> tuple[Any, str]:
-        """The child's input and its compact JSON; a batch of items still in text (integers, or a reader's run whose
-        items' JSON follows from their text) is not encoded again."""
+    def input_and_json(self, child: Child) -> tuple[Any, str, str | None]:
+        """The child's input, its compact JSON, and that JSON quoted as a JSON string if it was made at no extra cost
+        (else None); a batch of items still in text (integers, or a reader's run whose items' JSON follows from their
+        text) is not encoded again."""
         child_input = self.input_of(child)
         _, first, values, selected = child
         shape = self.selector.json_shape if self.selects and not selected else None
@@ -94,18 +95,22 @@ class ChildInputs:
             # one selected item: the template's JSON around the value's (and the index's), not encoded whole
             before, between, after, indexed = shape
             value = limits.to_json(values[0])
-            return child_input, f"{before}{first}{between}{value}{after}" if indexed else f"{before}{value}{after}"
-        items = None
+            text = f"{before}{first}{between}{value}{after}" if indexed else f"{before}{value}{after}"
+            return child_input, text, None
+        items, quoted_items = None, None
         if self.batched and not selected:
             if isinstance(values, IntText):
                 items = None if self.selects else values.text
             elif self.selector.json_shape is not None and hasattr(values, "items_json"):
-                items = values.items_json(self.selector.json_shape, first)  # a run that can write its items' JSON
+                both = values.items_json(self.selector.json_shape, first)  # a run that writes its items' JSON
+                items, quoted_items = both if both is not None else (None, None)
         if items is None:
-            return child_input, limits.to_json(child_input)
-        if self.batch_input is None:
-            return child_input, f'{{"Items":[{items}]}}'
-        return child_input, f'{{"BatchInput":{limits.to_json(self.batch_input)},"Items":[{items}]}}'
+            return child_input, limits.to_json(child_input), None
+        start = "{" if self.batch_input is None else '{"BatchInput":' + limits.to_json(self.batch_input) + ","
+        text = f'{start}"Items":[{items}]}}'
+        if quoted_items is None:
+            return child_input, text, None
+        return child_input, text, limits.quoted(start + '"Items":[')[:-1] + quoted_items + ']}"'
 
 
 class ItemCount:

@@ -85,7 +85,7 @@ def test_a_batch_still_in_text_gets_the_input_and_json_of_its_decoded_items(batc
     inputs = map_items.ChildInputs({"ItemBatcher": batcher}, {}, Context({}))
     from_text = inputs.input_and_json((0, 0, IntText("5,6,70,8", 4), False))
     from_list = inputs.input_of((0, 0, [5, 6, 70, 8], False))
-    assert from_text == (from_list, limits.to_json(from_list))
+    assert from_text == (from_list, limits.to_json(from_list), None)
 
 
 RECORD_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
@@ -134,5 +134,5 @@ def test_an_unbatched_childs_input_json_is_what_encoding_its_input_gives(selecto
     context = Context({})
     context.variables = None
     inputs = map_items.ChildInputs({"ItemSelector": selector}, {"job": {"w": "s", "p": {"size": 3}}}, context)
-    child_input, text = inputs.input_and_json((0, 12, [value], False))
+    child_input, text, _ = inputs.input_and_json((0, 12, [value], False))
     assert text == limits.to_json(child_input) == limits.to_json(inputs.input_of((0, 12, [value], False)))

@@ -154,33 +154,39 @@ class RawRows:
             return list(map(dict, map(zip, repeat(headers), zip(*[iter(flat)] * len(headers), strict=True))))
         return [_row(headers, fields) for fields in self._fields()]
 
-    def items_json(self, shape: tuple[str, str, str, bool], first: int) -> str | None:
+    def items_json(self, shape: tuple[str, str, str, bool], first: int) -> tuple[str, str] | None:
         """The compact JSON of these rows selected as items `first`, `first + 1`...: the items' JSON texts joined by
-        commas, `shape` as templates.ItemTemplate.json_shape gives it; None unless every line has every field (then
-        a row's JSON is its fields put in place, as they need no escaping)."""
+        commas, `shape` as templates.ItemTemplate.json_shape gives it, and that text escaped as inside a JSON string
+        (how a result record holds its Input); None unless every line has every field (then a row's JSON is its
+        fields put in place, as they need no escaping, not even inside a string)."""
         flat = self._flat()
         if flat is None:
             return None
         before, between, after, indexed = shape
         width, count, constants = len(self.layout.headers), len(self), self.layout.value_parts
         # The items' JSON as one join of constant pieces and fields, each placed by a slice assignment (C loops, no
-        # call per item): [sep + before, index, between + {"a":"] f0 [","b":"] f1 ... ["} + after] per item
+        # call per item): [sep + before, index, between + {"a":"] f0 [","b":"] f1 ... ["} + after] per item. The
+        # escaped text is the same join with the constants escaped: the fields and indices need no escaping.
         lead = 3 if indexed else 1  # pieces of an item before its first field
         step = lead + 2 * width
         pieces: list[Any] = [None] * (count * step)
         if indexed:
-            pieces[0::step] = repeat("," + before, count)
             pieces[1::step] = map(str, range(first, first + count))
-            pieces[2::step] = repeat(between + constants[0], count)
-        else:
-            pieces[0::step] = repeat("," + before + constants[0], count)
         for column in range(width):
             pieces[lead + 2 * column :: step] = flat[column::width]
-            if column:
-                pieces[lead + 2 * column - 1 :: step] = repeat(constants[column], count)
-        pieces[step - 1 :: step] = repeat(constants[-1] + after, count)
-        pieces[0] = pieces[0][1:]  # no comma before the first item
-        return "".join(pieces)
+        texts = []
+        for escape in (_unescaped, _escaped):
+            if indexed:
+                pieces[0::step] = repeat(escape("," + before), count)
+                pieces[2::step] = repeat(escape(between + constants[0]), count)
+            else:
+                pieces[0::step] = repeat(escape("," + before + constants[0]), count)
+            for column in range(1, width):
+                pieces[lead + 2 * column - 1 :: step] = repeat(escape(constants[column]), count)
+            pieces[step - 1 :: step] = repeat(escape(constants[-1] + after), count)
+            pieces[0] = pieces[0][1:]  # no comma before the first item
+            texts.append("".join(pieces))
+        return texts[0], texts[1]
 
     def _fields(self) -> list[list[str]]:
         if self.fields is None:
@@ -219,6 +225,15 @@ class RawRows:
         base = self.layout.value_base
         lines = self.lines[self.start : self.start + count]
         return [base + sum(map(len, line.split(delimiter, fields)[:fields])) for line in lines]
+
+
+def _unescaped(text: str) -> str:
+    return text
+
+
+def _escaped(text: str) -> str:
+    """`text` as it stands inside a JSON string (the encoder's own quoting, without the quotes)."""
+    return limits.quoted(text)[1:-1]
 
 
 def _row(headers: list[str], fields: list[str]) -> dict[str, str]:
