@@ -32,9 +32,8 @@ from hpc.engine.errors import StatesError
 KINDS = ("FAILED", "PENDING", "SUCCEEDED")
 WRITE_ORDER = ("SUCCEEDED", "FAILED", "PENDING")
 MAX_FILE_BYTES = 5 * 1024**3
-# How much of the spool is read at once: records mostly arrive in child order, so one read serves many of them.
-READ_BYTES = 256 * 1024
-RUN_BYTES = 1024 * 1024  # records next to each other in the spool and in child order are read and written together
+# Records next to each other in the spool and in child order are read (and written) together, about this much at once.
+RUN_BYTES = 1024 * 1024
 HELD_BYTES = 8 * 1024 * 1024  # records that arrive ahead of their turn, held in memory up to this much, then spooled
 WRITE_BYTES = 256 * 1024  # records joined into one write (a few small records each cost a write otherwise)
 TEMPORARY_PREFIX = ".put-"  # LocalStore's own prefix for half-written objects, which its listing skips
@@ -112,19 +111,14 @@ class RecordSpool:
             self._lengths.extend(array("q", bytes(8 * grow)))
         self._status[child] = status
         self._last = max(self._last, child)
-        if status != self._ordered_status or child < self._next:
-            self._spool(child, record)
-        elif child == self._next:
+        if status == self._ordered_status and child == self._next:
             self._append_ordered(child, record)
-            self._next += 1
-            self._advance()
-        elif self._held_bytes + len(record) <= HELD_BYTES:
-            self._held[child] = record
+        elif status == self._ordered_status and child > self._next and self._held_bytes + len(record) <= HELD_BYTES:
+            self._held[child] = record  # ahead of its turn
             self._held_bytes += len(record)
         else:
             self._spool(child, record)
-        if child == self._next:  # a record of another status at the front: skipped
-            self._advance()
+        self._advance()
 
     def _spool(self, child: int, record: bytes) -> None:
         self._file.write(record)
@@ -194,20 +188,9 @@ class RecordSpool:
             self._ordered.flush()
 
     def records(self, status: int) -> Iterator[bytes]:
-        """The records of the children with `status`, in child order."""
-        self._flushed()
-        window, window_start, window_file = b"", 0, -1
-        for child, child_status in enumerate(self._status):
-            if child_status != status:
-                continue
-            offset, length, descriptor = self._offsets[child], self._lengths[child], self._descriptor(child)
-            start = offset - window_start
-            if descriptor != window_file or start < 0 or start + length > len(window):
-                window, window_start, start = os.pread(descriptor, max(length, READ_BYTES), offset), offset, 0
-                window_file = descriptor
-                if len(window) < length:
-                    raise OSError(f"the record spool ends before child {child}'s record")
-            yield window[start : start + length]
+        """The records of the children with `status`, in child order, one by one (read a run at a time: `joined`)."""
+        for run in self.joined(status):
+            yield from run.records()
 
     def joined(self, status: int) -> Iterator[Joined]:
         """The records of the children with `status`, in child order, in runs: consecutive children whose records

@@ -289,7 +289,7 @@ def test_result_files_split_at_the_5_gb_aws_writes():
 def test_spool_gives_records_back_by_status_in_child_order(tmp_path):
     # GIVEN records arriving out of child order, some larger than one read of the spool
     spool_directory = tmp_path / "store"
-    big = result_writer.READ_BYTES + 10
+    big = result_writer.RUN_BYTES + 10
     arrivals = [(3, 0, b"c" * 5), (0, 0, b"a" * big), (2, 1, b"F2"), (5, 0, b"e"), (1, 0, b"b" * 7), (4, 1, b"F" * big)]
     with result_writer.RecordSpool(spool_directory, 7) as spool:
         for child, status, record in arrivals:
