@@ -24,7 +24,6 @@ JSON_SCALARS = frozenset((str, int, float, bool, type(None)))  # the immutable J
 _known: dict[int, tuple[Any, str, int]] = {}  # id(value) -> (value, its JSON, its UTF-8 size)
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 quoted: Any = json.encoder.encode_basestring  # a str as a JSON string: the encoder's own C quoting, ensure_ascii off
-_encode_string = quoted
 
 
 def to_json(value: Any) -> str:
@@ -63,7 +62,7 @@ def payload_size(value: Any) -> int:
 def _size(value: Any) -> int:
     kind = type(value)
     if kind is str:
-        return utf8_size(_encode_string(value))
+        return utf8_size(quoted(value))
     if kind is int:
         return len(int.__repr__(value))  # what the encoder writes for an int (not for a bool, another type)
     known = _known.get(id(value))
@@ -74,7 +73,7 @@ def _size(value: Any) -> int:
 
 @lru_cache(maxsize=1024)
 def _key_size(key: str) -> int:
-    return utf8_size(_encode_string(key))
+    return utf8_size(quoted(key))
 
 
 def check_payload(value: Any, state: str, what: str = "result") -> None:

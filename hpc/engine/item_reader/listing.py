@@ -19,7 +19,6 @@ the one-by-one path gives.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections.abc import Iterator
 from operator import itemgetter
@@ -172,12 +171,9 @@ class ListedRun:
         # Size take beyond an empty key's quotes and one digit each. Made once for the whole list, in C-level maps.
         if self.sizes is None:
             fixed = _Layout.value_base - 4
-            key_sizes = map(limits.utf8_size, map(_encode_string, map(itemgetter(0), self.objects)))
+            key_sizes = map(limits.utf8_size, map(limits.quoted, map(itemgetter(0), self.objects)))
             time_digits = map(len, map(int.__repr__, map(itemgetter(5), self.objects)))
             size_digits = map(len, map(int.__repr__, map(itemgetter(3), self.objects)))
             parts = zip(key_sizes, time_digits, size_digits, strict=True)
             self.sizes = [fixed + key + time + size for key, time, size in parts]
         return self.sizes
-
-
-_encode_string: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the encoder's own quoting
