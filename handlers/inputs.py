@@ -27,6 +27,15 @@ def describe(value: Any) -> str:
     return f"{kind} {text}" if kind else text
 
 
+def encodes_within(value: Any, limit: int, *, separators: tuple[str, str] | None = None) -> bool:
+    """Whether `value`'s JSON takes at most `limit` characters. A string, list or object of more elements than that
+    cannot, and is not encoded to learn it (a stored output's list of 10,000 files would be encoded only to be left
+    out)."""
+    if isinstance(value, str | list | dict) and len(value) > limit:
+        return False
+    return len(json.dumps(value, separators=separators)) <= limit
+
+
 def integer(field: str, value: Any, *, minimum: int | None = None, maximum: int | None = None, why: str = "") -> int:
     """`value` as an int within [minimum, maximum]; `why` explains the maximum (e.g. which setting raises it)."""
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -32,7 +32,7 @@ from typing import Any, NoReturn
 from handlers import environment, results, workloads
 from handlers.coverage import Coverage
 from handlers.errors import IncompleteResults, InvalidInput, ItemsFailed
-from handlers.inputs import describe
+from handlers.inputs import describe, encodes_within
 from handlers.store import ObjectMissing, Store, store
 
 FAILED_LISTED = 20  # failed children listed in an incomplete output (the output must stay under 256 KiB)
@@ -63,16 +63,12 @@ def deliver(store: Store, bucket: str, execution: Any, output: dict[str, Any]) -
         )
     key = f"{OUTPUTS_PREFIX}/{execution}/result.json"
     store.put(bucket, key, body)
-    summary = {field: value for field, value in output.items() if _fits_summary(value)}
+    summary = {
+        field: value
+        for field, value in output.items()
+        if encodes_within(value, SUMMARY_FIELD_BYTES, separators=(",", ":"))
+    }
     return {**summary, "result_object": {"Bucket": bucket, "Key": key, "Size": len(body)}}
-
-
-def _fits_summary(value: Any) -> bool:
-    # A string, list or object of more elements than SUMMARY_FIELD_BYTES cannot encode that short: not encoded at all
-    # (an object-digest's list of 10,000 files would be encoded a second time only to be left out).
-    if isinstance(value, str | list | dict) and len(value) > SUMMARY_FIELD_BYTES:
-        return False
-    return len(json.dumps(value, separators=(",", ":"))) <= SUMMARY_FIELD_BYTES
 
 
 def unpack_job(event: Any) -> tuple[dict[str, Any], workloads.Workload, dict[str, Any]]:

@@ -78,17 +78,12 @@ def save(path: Path, output: Any, elapsed: float, fields: dict[str, str]) -> int
     except OSError as error:
         print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_FAILED
-    shown = {key: value for key, value in output.items() if _fits_a_line(value)}
+    from handlers.inputs import encodes_within
+
+    shown = {key: value for key, value in output.items() if encodes_within(value, SHOWN_FIELD_CHARS)}
     code = report("SUCCEEDED", shown, None, None, elapsed, fields, as_json=False)
     print(f"{'saved':<16}{path} ({len(text):,} bytes: every field)")
     return code
-
-
-def _fits_a_line(value: Any) -> bool:
-    # a container or string of more elements than a line holds characters is not encoded to learn it is too long
-    if isinstance(value, str | list | dict) and len(value) > SHOWN_FIELD_CHARS:
-        return False
-    return len(json.dumps(value)) <= SHOWN_FIELD_CHARS
 
 
 def refuse_options_unused_in_this_mode(args: argparse.Namespace) -> None:
