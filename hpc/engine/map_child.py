@@ -85,7 +85,7 @@ class ChildRunner:
         started = time.time() if self.timed else 0.0
         index, _, values, _ = child
         try:
-            child_input, input_json, quoted_input = self.inputs.input_and_json(child)
+            child_input, input_json, quoted_input = self.inputs.input_and_json(child, quoted=self.writes_results)
         except StatesError as error:
             self.stop.set()
             return ("map-error", error.error, error.cause, index), True, 0

@@ -84,10 +84,10 @@ class ChildInputs:
         new objects around them (hpc.engine.direct_invoke then hands the input to the function without copying it)."""
         return self.batched and not isinstance(child[2], list) and (not self.selects or self.selector.fresh)
 
-    def input_and_json(self, child: Child) -> tuple[Any, str, str | None]:
-        """The child's input, its compact JSON, and that JSON quoted as a JSON string if it was made at no extra cost
-        (else None); a batch of items still in text (integers, or a reader's run whose items' JSON follows from their
-        text) is not encoded again."""
+    def input_and_json(self, child: Child, *, quoted: bool = False) -> tuple[Any, str, str | None]:
+        """The child's input, its compact JSON, and (`quoted`: for its result record) that JSON quoted as a JSON
+        string where it is made beside the JSON for less than quoting it would cost (else None); a batch of items
+        still in text (integers, or a reader's run whose items' JSON follows from their text) is not encoded again."""
         child_input = self.input_of(child)
         _, first, values, selected = child
         shape = self.selector.json_shape if self.selects and not selected else None
@@ -102,7 +102,7 @@ class ChildInputs:
             if isinstance(values, IntText):
                 items = None if self.selects else values.text
             elif self.selector.json_shape is not None and hasattr(values, "items_json"):
-                both = values.items_json(self.selector.json_shape, first)  # a run that writes its items' JSON
+                both = values.items_json(self.selector.json_shape, first, quoted)  # a run writing its items' JSON
                 items, quoted_items = both if both is not None else (None, None)
         if items is None:
             return child_input, limits.to_json(child_input), None

@@ -33,7 +33,7 @@ def children_of(
     try:
         for child in map_items.children(name, state, items, inputs, map_items.ItemCount()):
             shipped = pickle.loads(pickle.dumps(child))  # as it travels to a worker
-            child_input, text, quoted = inputs.input_and_json(shipped)  # made from a run's text, where it can
+            child_input, text, quoted = inputs.input_and_json(shipped, quoted=True)  # from a run's text, where it can
             assert text == limits.to_json(child_input)
             assert quoted is None or quoted == limits.quoted(text)  # the Input as a result record holds it
             made.append((shipped[0], shipped[1], len(shipped[2]), text))

@@ -154,11 +154,13 @@ class RawRows:
             return list(map(dict, map(zip, repeat(headers), zip(*[iter(flat)] * len(headers), strict=True))))
         return [_row(headers, fields) for fields in self._fields()]
 
-    def items_json(self, shape: tuple[str, str, str, bool], first: int) -> tuple[str, str] | None:
+    def items_json(
+        self, shape: tuple[str, str, str, bool], first: int, quoted: bool = False
+    ) -> tuple[str, str | None] | None:
         """The compact JSON of these rows selected as items `first`, `first + 1`...: the items' JSON texts joined by
-        commas, `shape` as templates.ItemTemplate.json_shape gives it, and that text escaped as inside a JSON string
-        (how a result record holds its Input); None unless every line has every field (then a row's JSON is its
-        fields put in place, as they need no escaping, not even inside a string)."""
+        commas, `shape` as templates.ItemTemplate.json_shape gives it, and (`quoted`) that text escaped as inside a
+        JSON string, how a result record holds its Input; None unless every line has every field (then a row's JSON
+        is its fields put in place, as they need no escaping, not even inside a string)."""
         flat = self._flat()
         if flat is None:
             return None
@@ -174,8 +176,8 @@ class RawRows:
             pieces[1::step] = map(str, range(first, first + count))
         for column in range(width):
             pieces[lead + 2 * column :: step] = flat[column::width]
-        texts = []
-        for escape in (_unescaped, _escaped):
+        texts: list[str] = []
+        for escape in (_unescaped, _escaped) if quoted else (_unescaped,):
             if indexed:
                 pieces[0::step] = repeat(escape("," + before), count)
                 pieces[2::step] = repeat(escape(between + constants[0]), count)
@@ -186,7 +188,7 @@ class RawRows:
             pieces[step - 1 :: step] = repeat(escape(constants[-1] + after), count)
             pieces[0] = pieces[0][1:]  # no comma before the first item
             texts.append("".join(pieces))
-        return texts[0], texts[1]
+        return texts[0], (texts[1] if quoted else None)
 
     def _fields(self) -> list[list[str]]:
         if self.fields is None:
